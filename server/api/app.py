@@ -1,0 +1,25 @@
+"""The FastAPI application: settings, error handlers and the routers, nothing else."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from server import __version__
+from server.api import analyze, meta
+from server.api.errors import install_error_handlers
+from server.settings import Settings, get_settings
+
+ROUTERS = [meta.router, analyze.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Torchcanvas",
+        version=__version__,
+        description="Design PyTorch networks; get shapes, counts, FLOPs, memory and errors per node.",
+    )
+    app.state.settings = settings or get_settings()
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,70 @@
+"""`python -m server [serve] --host H --port P`, and the headless commands for scripts and CI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from server.graph import GraphIn
+
+
+def load_design(path: str) -> GraphIn:
+    """Reads a design file; a file that is not a graph exits with the reason, not a traceback."""
+    try:
+        return GraphIn.model_validate_json(Path(path).read_bytes())
+    except (OSError, ValidationError) as e:
+        raise SystemExit(f"{path}: not a graph format v1 design: {str(e).splitlines()[0]}") from e
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.api.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from server.analysis import analyze
+    from server.summary import summary_text
+
+    result = analyze(load_design(args.design))
+    print(summary_text(result))
+    return 0 if result.ok else 1
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from server.analysis import analyze
+    from server.summary import summary_text
+
+    result = analyze(load_design(args.design))
+    print(json.dumps(result.to_json(), indent=1) if args.json else summary_text(result))
+    return 0 if result.ok else 1
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    parser = argparse.ArgumentParser(prog="python -m server", description="Torchcanvas")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve the app (the default command)")
+    for p in (parser, serve):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+    summary = sub.add_parser("summary", help="print a per-node table of a design")
+    summary.add_argument("design")
+    analyze = sub.add_parser("analyze", help="analyse a design; exit 1 when it has errors")
+    analyze.add_argument("design")
+    analyze.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    commands = {"serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze}
+    return parser, commands
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, commands = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return commands[args.command or "serve"](args)

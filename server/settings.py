@@ -1,0 +1,32 @@
+"""Settings read once from the environment (`TORCHCANVAS_*`); each one is documented in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the server. Field names map to `TORCHCANVAS_<NAME>` variables."""
+
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    max_nodes: int = 5000
+    max_inputs_per_node: int = 64
+    analysis_cache_size: int = 4096
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"TORCHCANVAS_{f.name.upper()}")
+            if raw is None:
+                continue
+            kind = type(getattr(cls(), f.name))
+            values[f.name] = kind(raw) if kind is not bool else raw.lower() in {"1", "true", "yes"}
+        return cls(**values)  # type: ignore[arg-type]
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
