@@ -65,3 +65,28 @@ class LimitExceeded(TorchcanvasError):
 
     status = 422
     code = "limit_exceeded"
+
+
+class Busy(TorchcanvasError):
+    """Every worker is busy and the job queue is full; `headers` carries Retry-After (seconds)."""
+
+    status = 429
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_s)}
+
+
+class JobTimeout(TorchcanvasError):
+    """A job ran past its time limit; its worker was killed and replaced."""
+
+    status = 504
+    code = "timeout"
+
+
+class WorkerFailed(TorchcanvasError):
+    """A worker process died mid-job (most often the system ran out of memory); it was replaced."""
+
+    status = 503
+    code = "worker_failed"
