@@ -15,6 +15,10 @@ class Settings:
     max_nodes: int = 5000
     max_inputs_per_node: int = 64
     analysis_cache_size: int = 4096
+    # Saved designs: empty means SQLite under data_dir; read from `DATABASE_URL` (no prefix).
+    database_url: str = ""
+    # The largest weights file an upload may send (safetensors or a weights_only .pt).
+    max_upload_bytes: int = 512 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,6 +29,8 @@ class Settings:
                 continue
             kind = type(getattr(cls(), f.name))
             values[f.name] = kind(raw) if kind is not bool else raw.lower() in {"1", "true", "yes"}
+        if os.environ.get("DATABASE_URL"):
+            values["database_url"] = os.environ["DATABASE_URL"]
         return cls(**values)  # type: ignore[arg-type]
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,106 @@
+"""Saved designs: create, list, read, save on a base version (409 when stale), history, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from server import storage
+from server.api.deps import SettingsDep
+from server.graph import GraphIn
+from server.storage.saving import save_new, save_next
+
+router = APIRouter(prefix="/api/v1/designs", tags=["designs"])
+
+
+class DesignIn(BaseModel):
+    graph: GraphIn
+
+
+class DesignUpdateIn(BaseModel):
+    graph: GraphIn
+    base_version: int = Field(ge=1, description="the version this edit started from")
+
+
+class DesignOut(BaseModel):
+    id: str
+    name: str
+    version: int
+    params: int | None
+    created: datetime
+    updated: datetime
+    has_weights: bool = False
+    graph: dict[str, Any] | None = None
+
+
+class DesignsOut(BaseModel):
+    designs: list[DesignOut]
+
+
+class VersionOut(BaseModel):
+    version: int
+    name: str
+    params: int | None
+    created: datetime
+    graph: dict[str, Any] | None = None
+
+
+class VersionsOut(BaseModel):
+    id: str
+    versions: list[VersionOut]
+
+
+def _out(rec: storage.DesignRecord, graph: dict[str, Any] | None = None) -> DesignOut:
+    return DesignOut(**rec.__dict__, graph=graph)
+
+
+def _version_out(rec: storage.VersionRecord) -> VersionOut:
+    return VersionOut(version=rec.version, name=rec.name, params=rec.params, created=rec.created,
+                      graph=rec.graph)
+
+
+@router.post("", status_code=201, response_model_exclude_none=True)
+async def create_design(body: DesignIn, settings: SettingsDep) -> DesignOut:
+    return _out(await run_in_threadpool(save_new, settings, body.graph))
+
+
+@router.get("")
+async def list_designs(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DesignsOut:
+    records = await run_in_threadpool(storage.list_designs, settings, limit, offset)
+    return DesignsOut(designs=[_out(r) for r in records])
+
+
+@router.get("/{design_id}")
+async def get_design(design_id: str, settings: SettingsDep) -> DesignOut:
+    record, graph = await run_in_threadpool(storage.get_design, settings, design_id)
+    return _out(record, graph)
+
+
+@router.put("/{design_id}", response_model_exclude_none=True)
+async def update_design(design_id: str, body: DesignUpdateIn, settings: SettingsDep) -> DesignOut:
+    return _out(await run_in_threadpool(save_next, settings, design_id, body.graph, body.base_version))
+
+
+@router.delete("/{design_id}", status_code=204)
+async def delete_design(design_id: str, settings: SettingsDep) -> Response:
+    await run_in_threadpool(storage.delete_design, settings, design_id)
+    return Response(status_code=204)
+
+
+@router.get("/{design_id}/versions", response_model_exclude_none=True)
+async def list_versions(design_id: str, settings: SettingsDep) -> VersionsOut:
+    records = await run_in_threadpool(storage.list_versions, settings, design_id)
+    return VersionsOut(id=design_id, versions=[_version_out(r) for r in records])
+
+
+@router.get("/{design_id}/versions/{version}")
+async def get_version(design_id: str, version: int, settings: SettingsDep) -> VersionOut:
+    return _version_out(await run_in_threadpool(storage.get_version, settings, design_id, version))
