@@ -7,7 +7,6 @@ dangling reference, a cycle) is answered as an error on a node rather than a 422
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,7 +15,7 @@ from typing import Annotated, Any, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from server.errors import GraphError
+from server.errors import GraphError, LimitExceeded
 
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -109,8 +108,6 @@ def id_problem(node_id: str) -> str | None:
         return "ids use ASCII letters, digits and '_' and do not start with a digit"
     if len(node_id) > MAX_ID_LENGTH:
         return f"ids are at most {MAX_ID_LENGTH} characters"
-    if keyword.iskeyword(node_id) or keyword.issoftkeyword(node_id):
-        return "a Python keyword cannot be an id"
     if node_id in RESERVED_IDS:
         return f"{node_id!r} is a name nn.Module already uses"
     return None
@@ -213,3 +210,12 @@ def check_structure(graph: GraphIn) -> Structure:
                 GraphError("outputs", f"output {_safe_id(text)!r} refers to nothing: name a node or input")
             )
     return Structure(order=order, refs=refs, errors=errors, broken=broken)
+
+
+def check_size(graph: GraphIn, max_nodes: int) -> None:
+    """Refuses a design over the node limit before any work is done on it."""
+    if len(graph.nodes) > max_nodes:
+        raise LimitExceeded(
+            f"the design has {len(graph.nodes)} nodes; this server analyses at most {max_nodes} "
+            "(TORCHCANVAS_MAX_NODES)"
+        )

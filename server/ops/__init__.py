@@ -1,0 +1,1 @@
+"""Built-in ops: registered through `server.registry.register`, the way an extension would."""
