@@ -15,6 +15,8 @@ class Settings:
     max_nodes: int = 5000
     max_inputs_per_node: int = 64
     analysis_cache_size: int = 4096
+    # The built canvas (Vite's output with .vite/manifest.json), served under /static.
+    static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[1] / "static" / "dist")
     # Saved designs: empty means SQLite under data_dir; read from `DATABASE_URL` (no prefix).
     database_url: str = ""
     # The largest weights file an upload may send (safetensors or a weights_only .pt).

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from server import __version__
-from server.api import analyze, meta
+from server.api import analyze, designs, gallery, meta, pages
 from server.api.errors import install_error_handlers
 from server.settings import Settings, get_settings
 
-ROUTERS = [meta.router, analyze.router]
+ROUTERS = [meta.router, analyze.router, gallery.router, pages.router, designs.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,4 +22,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    pages.mount_static(app, app.state.settings)
     return app
