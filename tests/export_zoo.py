@@ -58,8 +58,9 @@ TENSOR_OPS = graph("tensor ops", [x([2, 3, 4, 4])], [
     n("perm", "permute", ["swap"], dims=[0, 2, 1]), n("prod", "mul", ["perm", "shaped"]),
     n("both", "cat", ["prod", "shaped", "perm"], dim=1),
     n("gru", "GRU", ["both"], hidden_size=6, batch_first=True),
-    n("mm", "matmul", ["gru", "gru:1"]),
-], ["mm", "both"])
+    n("gru_t", "transpose", ["gru"], dim0=1, dim1=2), n("mm", "matmul", ["gru", "gru_t"]),
+    n("last", "mean", ["gru:1"]),
+], ["mm", "both", "last"])
 
 FROZEN = graph("frozen head", [x([3, 10])], [
     {**n("body", "Linear", ["x"], out_features=8), "init": {"weight": "xavier_uniform", "bias": "zeros"}},

@@ -20,6 +20,7 @@ from export_zoo import MLP, RESIDUAL, database_params, settings_for
 from fastapi.testclient import TestClient
 
 from server.api.app import create_app
+from server.graph import GraphIn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,7 @@ def test_create_read_list(client: TestClient) -> None:
     truth = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.Linear(128, 10))
     assert body["params"] == sum(p.numel() for p in truth.parameters())
     got = client.get(f"/api/v1/designs/{body['id']}").json()
-    assert got["graph"]["nodes"] == MLP["nodes"] and got["version"] == 1
+    assert GraphIn.model_validate(got["graph"]) == GraphIn.model_validate(MLP) and got["version"] == 1
     listed = {d["id"]: d for d in client.get("/api/v1/designs").json()["designs"]}
     assert listed[body["id"]]["params"] == body["params"] and "graph" not in listed[body["id"]]
 
@@ -91,7 +92,7 @@ def test_design_with_errors_is_saved_without_params(client: TestClient) -> None:
     broken = renamed(MLP, "wip")
     broken["nodes"] = [*MLP["nodes"], {"id": "bad", "op": "NoSuchLayer", "inputs": ["fc2"]}]
     r = client.post("/api/v1/designs", json={"graph": broken})
-    assert r.status_code == 201 and r.json().get("params") is None
+    assert r.status_code == 201 and r.json()["params"] is None
 
 
 def test_delete_and_missing(client: TestClient) -> None:

@@ -26,19 +26,24 @@ class DesignUpdateIn(BaseModel):
     base_version: int = Field(ge=1, description="the version this edit started from")
 
 
-class DesignOut(BaseModel):
+class DesignSummaryOut(BaseModel):
+    """A design as listed (and as answered to a save): no graph."""
+
     id: str
     name: str
     version: int
     params: int | None
     created: datetime
     updated: datetime
-    has_weights: bool = False
-    graph: dict[str, Any] | None = None
+
+
+class DesignOut(DesignSummaryOut):
+    has_weights: bool
+    graph: dict[str, Any]
 
 
 class DesignsOut(BaseModel):
-    designs: list[DesignOut]
+    designs: list[DesignSummaryOut]
 
 
 class VersionOut(BaseModel):
@@ -54,8 +59,9 @@ class VersionsOut(BaseModel):
     versions: list[VersionOut]
 
 
-def _out(rec: storage.DesignRecord, graph: dict[str, Any] | None = None) -> DesignOut:
-    return DesignOut(**rec.__dict__, graph=graph)
+def _summary(rec: storage.DesignRecord) -> DesignSummaryOut:
+    return DesignSummaryOut(id=rec.id, name=rec.name, version=rec.version, params=rec.params,
+                            created=rec.created, updated=rec.updated)
 
 
 def _version_out(rec: storage.VersionRecord) -> VersionOut:
@@ -63,9 +69,9 @@ def _version_out(rec: storage.VersionRecord) -> VersionOut:
                       graph=rec.graph)
 
 
-@router.post("", status_code=201, response_model_exclude_none=True)
-async def create_design(body: DesignIn, settings: SettingsDep) -> DesignOut:
-    return _out(await run_in_threadpool(save_new, settings, body.graph))
+@router.post("", status_code=201)
+async def create_design(body: DesignIn, settings: SettingsDep) -> DesignSummaryOut:
+    return _summary(await run_in_threadpool(save_new, settings, body.graph))
 
 
 @router.get("")
@@ -75,18 +81,18 @@ async def list_designs(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DesignsOut:
     records = await run_in_threadpool(storage.list_designs, settings, limit, offset)
-    return DesignsOut(designs=[_out(r) for r in records])
+    return DesignsOut(designs=[_summary(r) for r in records])
 
 
 @router.get("/{design_id}")
 async def get_design(design_id: str, settings: SettingsDep) -> DesignOut:
     record, graph = await run_in_threadpool(storage.get_design, settings, design_id)
-    return _out(record, graph)
+    return DesignOut(**_summary(record).model_dump(), has_weights=record.has_weights, graph=graph)
 
 
-@router.put("/{design_id}", response_model_exclude_none=True)
-async def update_design(design_id: str, body: DesignUpdateIn, settings: SettingsDep) -> DesignOut:
-    return _out(await run_in_threadpool(save_next, settings, design_id, body.graph, body.base_version))
+@router.put("/{design_id}")
+async def update_design(design_id: str, body: DesignUpdateIn, settings: SettingsDep) -> DesignSummaryOut:
+    return _summary(await run_in_threadpool(save_next, settings, design_id, body.graph, body.base_version))
 
 
 @router.delete("/{design_id}", status_code=204)

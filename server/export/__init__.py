@@ -1,0 +1,1 @@
+"""Designs leaving the canvas: Python source, weights files and ONNX."""
