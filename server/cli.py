@@ -24,8 +24,10 @@ def load_design(path: str) -> GraphIn:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.analysis import warm_up
     from server.api.app import create_app
 
+    warm_up()
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
     return 0
 
@@ -48,6 +50,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_ops(args: argparse.Namespace) -> int:
+    from server.registry import REGISTRY
+
+    print("| Category | Op | Inputs -> outputs | What it does |\n|---|---|---|---|")
+    for spec in sorted(REGISTRY.values(), key=lambda s: (s.category.value, s.name)):
+        ports = f"{', '.join(p.name for p in spec.inputs)} -> {', '.join(spec.outputs)}"
+        print(f"| {spec.category.value} | `{spec.name}` | {ports} | {spec.doc} |")
+    return 0
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     parser = argparse.ArgumentParser(prog="python -m server", description="Torchcanvas")
     sub = parser.add_subparsers(dest="command")
@@ -60,7 +72,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     analyze = sub.add_parser("analyze", help="analyse a design; exit 1 when it has errors")
     analyze.add_argument("design")
     analyze.add_argument("--json", action="store_true", help="print the API's JSON answer")
-    commands = {"serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze}
+    sub.add_parser("ops", help="print the op registry as a Markdown table (the README's layer list)")
+    commands = {"serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze, "ops": cmd_ops}
     return parser, commands
 
 

@@ -212,10 +212,16 @@ def check_structure(graph: GraphIn) -> Structure:
     return Structure(order=order, refs=refs, errors=errors, broken=broken)
 
 
-def check_size(graph: GraphIn, max_nodes: int) -> None:
-    """Refuses a design over the node limit before any work is done on it."""
+def check_size(graph: GraphIn, max_nodes: int, max_inputs: int = 64) -> None:
+    """Refuses a design over the size limits before any work is done on it."""
     if len(graph.nodes) > max_nodes:
         raise LimitExceeded(
             f"the design has {len(graph.nodes)} nodes; this server analyses at most {max_nodes} "
             "(TORCHCANVAS_MAX_NODES)"
         )
+    for node in graph.nodes:
+        if len(node.inputs) > max_inputs:
+            raise LimitExceeded(
+                f"node {node.id[:64]!r} has {len(node.inputs)} inputs; at most {max_inputs} are allowed "
+                "(TORCHCANVAS_MAX_INPUTS_PER_NODE)"
+            )

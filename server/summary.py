@@ -16,10 +16,6 @@ def _row(*cells: str) -> str:
     return f"{left:<{WIDTHS[0]}}{op:<{WIDTHS[1]}}" + "".join(f"{c:>{w}}" for c, w in zip(rest, WIDTHS[2:], strict=True))
 
 
-def _shape_text(shapes: list[list[int]]) -> str:
-    return ", ".join(str(s) for s in shapes) if shapes else "-"
-
-
 def summary_text(analysis: Analysis, name: str = "") -> str:
     """A per-node table (id, op, output shapes, params, FLOPs), totals and sizes in MB."""
     line, thick = "-" * sum(WIDTHS), "=" * sum(WIDTHS)
@@ -28,7 +24,9 @@ def summary_text(analysis: Analysis, name: str = "") -> str:
         shapes = [list(o.shape) for o in node.outputs]
         flops = f"{node.facts.flops:,}" if node.facts else "-"
         mark = "" if node.trainable or not node.params else " (frozen)"
-        out.append(_row(node_id[:27], node.op[:17], _shape_text(shapes)[:25], f"{node.params:,}{mark}", flops))
+        first, *more = [str(s) for s in shapes] or ["-"]
+        out.append(_row(node_id[:27], node.op[:17], first[:25], f"{node.params:,}{mark}", flops))
+        out += [_row("", "", shape[:25], "", "") for shape in more]
         if node.error is not None:
             out.append(f"  ! {node.error.message}")
         elif node.status.value == "blocked":

@@ -84,3 +84,22 @@ def analyze(graph: GraphIn) -> Analysis:
                                               f"{r.port if r else '?'} (it has {len(node.outputs)})"))
     analysis.totals = _totals(analysis)
     return analysis
+
+
+def warm_up() -> None:
+    """Runs each kind of meta kernel once, so a server's first answer is as fast as its later ones."""
+    from server.graph import GraphIn
+
+    analyze(GraphIn.model_validate({
+        "version": 1, "name": "warm_up", "inputs": [{"id": "x", "shape": [2, 3, 8, 8]}],
+        "nodes": [
+            {"id": "conv", "op": "Conv2d", "args": {"out_channels": 4, "kernel_size": 3}, "inputs": ["x"]},
+            {"id": "flat", "op": "Flatten", "args": {"start_dim": 2}, "inputs": ["conv"]},
+            {"id": "fc", "op": "Linear", "args": {"out_features": 8}, "inputs": ["flat"]},
+            {"id": "lstm", "op": "LSTM", "args": {"hidden_size": 8, "batch_first": True}, "inputs": ["fc"]},
+            {"id": "gru", "op": "GRU", "args": {"hidden_size": 8}, "inputs": ["lstm"]},
+            {"id": "attn", "op": "TransformerEncoderLayer", "args": {"nhead": 2, "dim_feedforward": 16},
+             "inputs": ["gru"]},
+        ],
+        "outputs": ["attn"],
+    }))

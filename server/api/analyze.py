@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["analysis"])
 @router.post("/analyze")
 async def analyze_graph(graph: GraphIn, settings: SettingsDep) -> dict[str, Any]:
     """Shapes, params, FLOPs and memory per node; design mistakes answer 200 with ok false."""
-    check_size(graph, settings.max_nodes)
+    check_size(graph, settings.max_nodes, settings.max_inputs_per_node)
     result = await run_in_threadpool(analyze, graph)
     return result.to_json()
 
@@ -27,6 +27,6 @@ async def analyze_graph(graph: GraphIn, settings: SettingsDep) -> dict[str, Any]
 @router.post("/summary", response_class=PlainTextResponse)
 async def summarize_graph(graph: GraphIn, settings: SettingsDep) -> str:
     """The torchinfo-style table of a design, as text."""
-    check_size(graph, settings.max_nodes)
+    check_size(graph, settings.max_nodes, settings.max_inputs_per_node)
     result = await run_in_threadpool(analyze, graph)
     return summary_text(result, graph.name)
