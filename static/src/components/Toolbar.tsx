@@ -1,0 +1,74 @@
+// The top bar: files (new, open, save, export), the template gallery, undo/redo, layout and view.
+import { useEffect, useRef, useState } from "react";
+import { api } from "../api/client";
+import type { GraphV1, TemplateInfo } from "../api/types";
+import { useDispatch } from "./context";
+
+interface Props {
+  name: string;
+  canUndo: boolean;
+  canRedo: boolean;
+  saving: boolean;
+  savedAs: string | null;
+  onNew: () => void;
+  onSave: () => void;
+  onExport: () => void;
+  onFit: () => void;
+}
+
+function Gallery({ onPick }: { onPick: (name: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<TemplateInfo[]>([]);
+  useEffect(() => { api.templates().then(setItems).catch(() => setItems([])); }, []);
+  return (
+    <div className="menu">
+      <button onClick={() => setOpen(!open)} data-testid="templates">Templates ▾</button>
+      {open && (
+        <div className="dropdown" onMouseLeave={() => setOpen(false)}>
+          {items.map((t) => (
+            <button key={t.name} data-testid={`template-${t.name}`} onClick={() => { setOpen(false); onPick(t.name); }}>
+              <b>{t.title}</b><span>{t.description}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Toolbar(p: Props) {
+  const dispatch = useDispatch();
+  const file = useRef<HTMLInputElement>(null);
+  const openFile = async (f: File | undefined) => {
+    if (!f) return;
+    try {
+      dispatch({ type: "open", graph: JSON.parse(await f.text()) as GraphV1 });
+    } catch {
+      dispatch({ type: "notice", text: `${f.name} is not a JSON design` });
+    }
+  };
+  const pick = (name: string) => api.template(name).then((graph) => dispatch({ type: "open", graph }))
+    .catch((e) => dispatch({ type: "notice", text: e.message }));
+  return (
+    <header className="toolbar">
+      <span className="brand">Torchcanvas</span>
+      <input className="name" value={p.name} aria-label="design name" data-testid="design-name"
+        onChange={(e) => dispatch({ type: "setDesign", change: { name: e.target.value } })} />
+      <button onClick={p.onNew}>New</button>
+      <button onClick={() => file.current?.click()}>Open…</button>
+      <input ref={file} type="file" accept=".json,application/json" hidden data-testid="open-file"
+        onChange={(e) => { openFile(e.target.files?.[0]); e.target.value = ""; }} />
+      <button onClick={p.onSave} disabled={p.saving} data-testid="save" title="Save on the server (Ctrl+S)">
+        {p.saving ? "Saving…" : "Save"}
+      </button>
+      <button onClick={p.onExport} data-testid="export" title="Download as graph format v1 JSON">Export</button>
+      <Gallery onPick={pick} />
+      <span className="sep" />
+      <button onClick={() => dispatch({ type: "undo" })} disabled={!p.canUndo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
+      <button onClick={() => dispatch({ type: "redo" })} disabled={!p.canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">↷</button>
+      <button onClick={() => dispatch({ type: "layout" })} title="Auto-layout (L)" data-testid="layout">Layout</button>
+      <button onClick={p.onFit} title="Fit view (F)">Fit</button>
+      {p.savedAs && <span className="saved" data-testid="saved-as">saved · {p.savedAs}</span>}
+    </header>
+  );
+}
