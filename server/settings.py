@@ -21,6 +21,8 @@ class Settings:
     database_url: str = ""
     # The largest weights file an upload may send (safetensors or a weights_only .pt).
     max_upload_bytes: int = 512 * 1024 * 1024
+    # Exports that build real weights (weights files, ONNX) refuse designs whose weights pass this.
+    max_export_bytes: int = 2 * 1024**3
 
     @classmethod
     def from_env(cls) -> Settings:

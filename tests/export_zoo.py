@@ -68,7 +68,13 @@ FROZEN = graph("frozen head", [x([3, 10])], [
     {**n("head", "Linear", ["act"], out_features=4), "trainable": False, "init": {"weight": "ones"}},
 ], ["head"], seed=7)
 
-ZOO = {g["name"]: g for g in (MLP, RESIDUAL, SEQ2SEQ, ATTENTION, TENSOR_OPS, FROZEN)}
+# Ids that would shadow the names generated code relies on (torch, nn, builtins).
+SHADOWING = graph("shadowing names", [x([2, 6], "nn")], [
+    n("torch", "Linear", ["nn"], out_features=6), n("sum", "add", ["torch", "nn"]),
+    n("print", "Tanh", ["sum"]), n("unused", "Linear", ["nn"], out_features=3),
+], ["print"])
+
+ZOO = {g["name"]: g for g in (MLP, RESIDUAL, SEQ2SEQ, ATTENTION, TENSOR_OPS, FROZEN, SHADOWING)}
 
 
 def database_params() -> list[Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from server import __version__
-from server.api import analyze, designs, gallery, meta, pages
+from server.api import analyze, designs, export, gallery, meta, pages
 from server.api.errors import install_error_handlers
 from server.settings import Settings, get_settings
 
-ROUTERS = [meta.router, analyze.router, gallery.router, pages.router, designs.router]
+ROUTERS = [meta.router, analyze.router, gallery.router, pages.router, designs.router, export.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -14,9 +14,10 @@ import onnx
 import torch
 from torch import nn
 
-from server.analysis import Analysis, analyze
+from server.analysis import analyze
 from server.builder import DesignModule, build, example_inputs
-from server.errors import InvalidDesign, TorchcanvasError
+from server.errors import TorchcanvasError
+from server.export.weights import check_size
 from server.graph import GraphIn
 from server.ops.make import call
 from server.registry import OpSpec
@@ -75,11 +76,10 @@ def _culprits(model: DesignModule, inputs: list[torch.Tensor]) -> list[dict[str,
     return bad
 
 
-def onnx_bytes(graph: GraphIn, analysis: Analysis | None = None) -> bytes:
+def onnx_bytes(graph: GraphIn, limit_bytes: int) -> bytes:
     """An ONNX model checked by `onnx.checker`; raises Unexportable naming the layers at fault."""
-    analysis = analysis or analyze(graph)
-    if not analysis.ok:
-        raise InvalidDesign(analysis.errors)
+    analysis = analyze(graph)
+    check_size(analysis, limit_bytes)
     model = build(graph, analysis=analysis).eval()
     inputs = example_inputs(graph)
     try:
