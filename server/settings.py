@@ -14,7 +14,14 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("data"))
     max_nodes: int = 5000
     max_inputs_per_node: int = 64
-    analysis_cache_size: int = 4096
+    # Request limits checked before parsing (server/api/limits.py): a JSON body's bytes, nesting
+    # depth and longest number (digits); CORS origins allowed (comma-separated; empty = closed).
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_json_depth: int = 64
+    max_number_digits: int = 100
+    cors_origins: str = ""
+    # When set, the write endpoints for saved designs require `Authorization: Bearer <token>`.
+    token: str = ""
     # The built canvas (Vite's output with .vite/manifest.json), served under /static.
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[1] / "static" / "dist")
     # Saved designs: empty means SQLite under data_dir; read from `DATABASE_URL` (no prefix).
@@ -23,6 +30,13 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # Exports that build real weights (weights files, ONNX) refuse designs whose weights pass this.
     max_export_bytes: int = 2 * 1024**3
+    # Measuring (profile, weights, gradients, activations) runs in worker processes; see README.
+    workers: int = 1
+    worker_threads: int = 1
+    worker_queue: int = 4
+    job_timeout_s: float = 60.0
+    measure_memory_mb: int = 2048
+    max_threads: int = 8
 
     @classmethod
     def from_env(cls) -> Settings:

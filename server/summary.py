@@ -13,7 +13,8 @@ MB = 1024**2
 
 def _row(*cells: str) -> str:
     left, op, *rest = cells
-    return f"{left:<{WIDTHS[0]}}{op:<{WIDTHS[1]}}" + "".join(f"{c:>{w}}" for c, w in zip(rest, WIDTHS[2:], strict=True))
+    cells_text = "".join(f"{c:>{w}}" for c, w in zip(rest, WIDTHS[2:], strict=True))
+    return f"{left:<{WIDTHS[0]}}{op:<{WIDTHS[1]}}{cells_text}".rstrip()
 
 
 def summary_text(analysis: Analysis, name: str = "") -> str:
