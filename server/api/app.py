@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from server import __version__
 from server.api import analyze, designs, export, gallery, meta, pages
 from server.api.errors import install_error_handlers
+from server.api.limits import install_limits
 from server.settings import Settings, get_settings
 
 ROUTERS = [meta.router, analyze.router, gallery.router, pages.router, designs.router, export.router]
@@ -23,4 +24,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     pages.mount_static(app, app.state.settings)
+    install_limits(app, app.state.settings)
     return app

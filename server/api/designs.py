@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from server import storage
-from server.api.deps import SettingsDep
+from server.api.deps import SettingsDep, WriteAccess
+from server.errors import NotFound
+from server.export.weights import WeightsFormat
 from server.graph import GraphIn
 from server.storage.saving import save_new, save_next
+from server.storage.weights import delete_weights, get_weights
+from server.weights_upload import too_large, upload_weights
 
 router = APIRouter(prefix="/api/v1/designs", tags=["designs"])
 
@@ -69,7 +73,7 @@ def _version_out(rec: storage.VersionRecord) -> VersionOut:
                       graph=rec.graph)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[WriteAccess])
 async def create_design(body: DesignIn, settings: SettingsDep) -> DesignSummaryOut:
     return _summary(await run_in_threadpool(save_new, settings, body.graph))
 
@@ -90,12 +94,12 @@ async def get_design(design_id: str, settings: SettingsDep) -> DesignOut:
     return DesignOut(**_summary(record).model_dump(), has_weights=record.has_weights, graph=graph)
 
 
-@router.put("/{design_id}")
+@router.put("/{design_id}", dependencies=[WriteAccess])
 async def update_design(design_id: str, body: DesignUpdateIn, settings: SettingsDep) -> DesignSummaryOut:
     return _summary(await run_in_threadpool(save_next, settings, design_id, body.graph, body.base_version))
 
 
-@router.delete("/{design_id}", status_code=204)
+@router.delete("/{design_id}", status_code=204, dependencies=[WriteAccess])
 async def delete_design(design_id: str, settings: SettingsDep) -> Response:
     await run_in_threadpool(storage.delete_design, settings, design_id)
     return Response(status_code=204)
@@ -110,3 +114,49 @@ async def list_versions(design_id: str, settings: SettingsDep) -> VersionsOut:
 @router.get("/{design_id}/versions/{version}")
 async def get_version(design_id: str, version: int, settings: SettingsDep) -> VersionOut:
     return _version_out(await run_in_threadpool(storage.get_version, settings, design_id, version))
+
+
+class WeightsOut(BaseModel):
+    id: str
+    version: int = Field(description="the design version the weights were checked against")
+    tensors: int
+    params: int
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The raw body, refused as soon as it passes `limit` (before it is all in memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.put("/{design_id}/weights")
+async def upload_design_weights(
+    design_id: str, request: Request, settings: SettingsDep, format: WeightsFormat = WeightsFormat.safetensors
+) -> WeightsOut:
+    """The body is the file itself (safetensors, or a .pt state_dict with `?format=pt`)."""
+    data = await _body(request, settings.max_upload_bytes)
+    return WeightsOut(**await run_in_threadpool(upload_weights, settings, design_id, data, format))
+
+
+@router.get("/{design_id}/weights", response_class=Response)
+async def download_design_weights(design_id: str, settings: SettingsDep) -> Response:
+    stored = await run_in_threadpool(get_weights, settings, design_id)
+    if stored is None:
+        raise NotFound(f"design {design_id[:64]!r} has no uploaded weights (or does not exist)")
+    headers = {"Content-Disposition": 'attachment; filename="weights.safetensors"'}
+    return Response(stored[1], media_type="application/octet-stream", headers=headers)
+
+
+@router.delete("/{design_id}/weights", status_code=204)
+async def delete_design_weights(design_id: str, settings: SettingsDep) -> Response:
+    if not await run_in_threadpool(delete_weights, settings, design_id):
+        raise NotFound(f"design {design_id[:64]!r} has no uploaded weights (or does not exist)")
+    return Response(status_code=204)
