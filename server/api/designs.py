@@ -137,7 +137,7 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.put("/{design_id}/weights")
+@router.put("/{design_id}/weights", dependencies=[WriteAccess])
 async def upload_design_weights(
     design_id: str, request: Request, settings: SettingsDep, format: WeightsFormat = WeightsFormat.safetensors
 ) -> WeightsOut:
@@ -155,7 +155,7 @@ async def download_design_weights(design_id: str, settings: SettingsDep) -> Resp
     return Response(stored[1], media_type="application/octet-stream", headers=headers)
 
 
-@router.delete("/{design_id}/weights", status_code=204)
+@router.delete("/{design_id}/weights", status_code=204, dependencies=[WriteAccess])
 async def delete_design_weights(design_id: str, settings: SettingsDep) -> Response:
     if not await run_in_threadpool(delete_weights, settings, design_id):
         raise NotFound(f"design {design_id[:64]!r} has no uploaded weights (or does not exist)")
