@@ -36,3 +36,28 @@ def chain(length: int = 1000, width: int = 64) -> dict[str, Any]:
         prev = f"n{i}"
     return {"version": 1, "name": "chain", "inputs": [{"id": "x", "shape": [16, width], "dtype": "float32"}],
             "nodes": nodes, "outputs": [prev]}
+
+
+def image_classifier(batch: int = 32) -> dict[str, Any]:
+    """The tutorial's ImageClassifier: three conv blocks, global pooling, a two-layer head."""
+    nodes: list[dict[str, Any]] = []
+    prev = "x"
+    for i, out in enumerate((32, 64, 128), start=1):
+        nodes += [
+            {"id": f"conv{i}", "op": "Conv2d", "args": {"out_channels": out, "kernel_size": 3, "padding": 1},
+             "inputs": [prev]},
+            {"id": f"bn{i}", "op": "BatchNorm2d", "inputs": [f"conv{i}"]},
+            {"id": f"relu{i}", "op": "ReLU", "inputs": [f"bn{i}"]},
+            {"id": f"pool{i}", "op": "MaxPool2d", "args": {"kernel_size": 2}, "inputs": [f"relu{i}"]},
+        ]
+        prev = f"pool{i}"
+    nodes += [
+        {"id": "gap", "op": "AdaptiveAvgPool2d", "args": {"output_size": 1}, "inputs": [prev]},
+        {"id": "flatten", "op": "Flatten", "inputs": ["gap"]},
+        {"id": "fc1", "op": "Linear", "args": {"out_features": 256}, "inputs": ["flatten"]},
+        {"id": "relu_fc", "op": "ReLU", "inputs": ["fc1"]},
+        {"id": "dropout", "op": "Dropout", "args": {"p": 0.5}, "inputs": ["relu_fc"]},
+        {"id": "fc2", "op": "Linear", "args": {"out_features": 10}, "inputs": ["dropout"]},
+    ]
+    return {"version": 1, "name": "image_classifier", "inputs": [{"id": "x", "shape": [batch, 3, 32, 32]}],
+            "nodes": nodes, "outputs": ["fc2"]}
