@@ -100,10 +100,17 @@ export function Canvas(p: Props) {
   const nodes = useFlowNodes(p, measuredTick);
   const edges = useFlowEdges(p);
 
+  // A newly opened design is fitted once React Flow has measured all its nodes.
+  const fitFor = useRef(0);
+  const store = useStoreApi();
   useEffect(() => {
-    const t = setTimeout(() => flow.fitView({ padding: 0.15, maxZoom: 1.1 }), 60);
-    return () => clearTimeout(t);
-  }, [p.opened, flow]);
+    if (fitFor.current === p.opened) return;
+    const lookup = store.getState().nodeLookup;
+    const ready = p.design.nodes.every((n) => lookup.get(n.id)?.measured?.width);
+    if (!ready) return;
+    fitFor.current = p.opened;
+    flow.fitView({ padding: 0.15, maxZoom: 1.1 }).then(() => { document.body.dataset.fitted = String(p.opened); });
+  }, [p.opened, p.design, measuredTick, flow, store]);
 
   const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
     if (changes.some((c) => c.type === "dimensions")) setMeasuredTick((t) => t + 1);

@@ -1,0 +1,98 @@
+"""Fixtures of the browser tests: the real app in a subprocess and Debian's Chromium driving it.
+
+Without /usr/bin/chromium the tests skip, unless TORCHCANVAS_REQUIRE_BROWSER=1 (CI), when they fail.
+Each test gets a fresh browser context (empty storage), records every request the page makes and
+fails when one leaves our server; a screenshot of the final state goes to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer at {url} within {timeout_s} s")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not (ROOT / "static" / "dist" / ".vite" / "manifest.json").exists():
+        pytest.fail("the canvas is not built: run `bash scripts/install.sh` (or `npm run build` in static/)")
+    port = _free_port()
+    env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(tmp_path_factory.mktemp("browser-data"))}
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("TORCHCANVAS_REQUIRE_BROWSER") == "1":
+            pytest.fail("/usr/bin/chromium is missing and TORCHCANVAS_REQUIRE_BROWSER=1: apt-get install chromium")
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page at our server; afterwards: a screenshot, and no request may have left the server."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    pg.on("request", lambda r: requested.append(r.url))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(10_000)
+    pg.goto(server_url + "/")
+    pg.locator("body[data-painted][data-fitted]").wait_for()
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+    outside = [u for u in requested if not u.startswith((server_url, "data:", "blob:"))]
+    assert not outside, f"the page requested outside our server: {outside}"
+    assert not errors, f"errors in the page: {errors}"
