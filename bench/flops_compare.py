@@ -18,8 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.analysis import analyze  # noqa: E402
-from server.graph import GraphIn  # noqa: E402
+from server.analysis import analyze
+from server.graph import GraphIn
 
 
 def design(name: str, shape: list[int], nodes: list[dict[str, Any]]) -> GraphIn:

@@ -73,7 +73,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     analyze.add_argument("design")
     analyze.add_argument("--json", action="store_true", help="print the API's JSON answer")
     sub.add_parser("ops", help="print the op registry as a Markdown table (the README's layer list)")
-    commands = {"serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze, "ops": cmd_ops}
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze, "ops": cmd_ops,
+    }
     return parser, commands
 
 

@@ -132,7 +132,8 @@ def _check_ids(graph: GraphIn) -> tuple[list[GraphError], set[str]]:
     errors: list[GraphError] = []
     broken: set[str] = set()
     seen: set[str] = set()
-    for item in [*graph.inputs, *graph.nodes]:
+    items: list[InputIn | NodeIn] = [*graph.inputs, *graph.nodes]
+    for item in items:
         problem = id_problem(item.id)
         if problem is None and item.id in seen:
             problem = "this id is used twice: ids are unique across inputs and nodes"

@@ -52,9 +52,9 @@ def _shape_pass(graph: GraphIn, analysis: Analysis) -> None:
         except GraphError as e:
             result.status, result.error = Status.error, e
             analysis.errors.append(e)
-    for e in structure.errors:
-        if e.node in analysis.nodes:
-            analysis.nodes[e.node].error = analysis.nodes[e.node].error or e
+    for problem in structure.errors:
+        if problem.node in analysis.nodes:
+            analysis.nodes[problem.node].error = analysis.nodes[problem.node].error or problem
     analysis.errors[:0] = structure.errors
 
 

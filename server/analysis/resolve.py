@@ -60,8 +60,9 @@ def resolve_args(node: NodeIn, spec: OpSpec, shapes: list[list[int]]) -> tuple[d
                 args[arg.name] = value
                 inferred.append(arg.name)
                 continue
-            same = arg.inferred.consistent or (lambda g, _s, v=value: g == v)
-            if not same(given[arg.name], shapes):
+            consistent = arg.inferred.consistent
+            same = consistent(given[arg.name], shapes) if consistent else given[arg.name] == value
+            if not same:
                 raise GraphError(
                     node.id,
                     f"{spec.name} expects {_show(given[arg.name])} {arg.inferred.phrase} but gets {shapes[0]}: "

@@ -40,7 +40,8 @@ def apply_init(module: nn.Module, init: dict[str, str]) -> str | None:
             return f"init names {key!r} but the layer's parameters are {', '.join(params) or 'none'}"
         for p in targets:
             if choice in NEEDS_2D and p.dim() < 2:
-                return f"init {choice} needs a 2-D or larger parameter but {key} is {p.dim()}-D: use zeros, normal or uniform"
+                return (f"init {choice} needs a 2-D or larger parameter but {key} is {p.dim()}-D: "
+                        "use zeros, normal or uniform")
             with torch.no_grad():
                 fn(p)
     return None

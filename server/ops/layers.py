@@ -11,6 +11,7 @@ from server.ops import flops
 from server.registry import Category, Inference, Port, module_op
 
 C = Category
+cls: type[nn.Module]  # the loop variable of the tables below
 Check = Callable[[dict[str, Any], list[list[int]]], str | None]
 
 
@@ -75,7 +76,6 @@ module_op(nn.Upsample, C.pooling, "upsamples by a scale factor or to a size (nea
 module_op(nn.PixelShuffle, C.pooling, "rearranges (C*r^2, H, W) into (C, H*r, W*r)")
 
 # Recurrent: flat ports; LSTM is called as lstm(x, (h_0, c_0)) and answers output, (h_n, c_n).
-RNN_FLOPS = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
 def _lstm_pack(xs: list[Any]) -> tuple[Any, ...]:
@@ -90,15 +90,15 @@ def _lstm_check(args: dict[str, Any], shapes: list[list[int]]) -> str | None:
 
 module_op(nn.LSTM, C.recurrent, "long short-term memory: outputs output, h_n, c_n",
           inferred={"input_size": INPUT_SIZE}, inputs=(Port("input"), Port("h_0", True), Port("c_0", True)),
-          signature_of=nn.RNNBase.__init__, outputs=("output", "h_n", "c_n"), pack=_lstm_pack, out_paths=((0,), (1, 0), (1, 1)),
-          check=_lstm_check, flops=flops.recurrent(4))
+          signature_of=nn.RNNBase.__init__, outputs=("output", "h_n", "c_n"), pack=_lstm_pack,
+          out_paths=((0,), (1, 0), (1, 1)), check=_lstm_check, flops=flops.recurrent(4))
 for cls in (nn.GRU, nn.RNN):
     module_op(cls, C.recurrent, f"{'gated recurrent unit' if cls is nn.GRU else 'Elman RNN'}: outputs output, h_n",
               inferred={"input_size": INPUT_SIZE}, inputs=(Port("input"), Port("h_0", True)),
               outputs=("output", "h_n"), out_paths=((0,), (1,)), check=ranks(cls.__name__, 2, 3),
               signature_of=nn.RNNBase.__init__, exclude=("proj_size",),
               added=(("nonlinearity", "tanh"),) if cls is nn.RNN else (),
-              flops=flops.recurrent(RNN_FLOPS[cls.__name__]))
+              flops=flops.recurrent(3 if cls is nn.GRU else 1))
 
 
 # Attention
