@@ -96,6 +96,10 @@ class OpSpec:
     pack: Callable[[list[Any]], tuple[Any, ...]] = tuple
     out_paths: tuple[tuple[int, ...], ...] = ((),)
     check: Callable[[dict[str, Any], list[list[int]]], str | None] | None = None
+    # Recurrent ops: which dim of input 0 (and output 0) is time. The shape pass runs them on one
+    # step, since torch runs recurrences on meta tensors step by step in Python (slow for long
+    # sequences) and no shape but the time dim of output 0 depends on the length.
+    time_dim: Callable[[dict[str, Any], int], int] | None = None
 
     @property
     def arg_names(self) -> dict[str, ArgSpec]:

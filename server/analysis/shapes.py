@@ -95,11 +95,20 @@ def _run(node: NodeIn, spec: OpSpec, args: dict[str, Any], inputs: list[TensorMe
             params += p.numel()
             param_bytes += p.numel() * p.element_size()
     shapes = [list(m.shape) for m in inputs]
+    tensors = [_meta_tensor(m) for m in inputs]
+    steps = None
+    if spec.time_dim is not None:
+        t = spec.time_dim(args, len(shapes[0]))
+        steps, tensors[0] = shapes[0][t], tensors[0].narrow(t, 0, min(1, shapes[0][t]))
     try:
         with torch.no_grad():
-            outputs = call(spec, module, [_meta_tensor(m) for m in inputs], args)
+            outputs = call(spec, module, tensors, args)
     except Exception as e:
         raise GraphError(node.id, f"{spec.name} cannot take input {_shapes_text(shapes)}: {_first_line(e)}") from e
+    if steps is not None and spec.time_dim is not None:
+        shape = list(outputs[0].shape)
+        shape[spec.time_dim(args, len(shape))] = steps
+        outputs[0] = outputs[0].new_empty(shape)
     return outputs, params, param_bytes
 
 

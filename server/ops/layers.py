@@ -78,6 +78,10 @@ module_op(nn.PixelShuffle, C.pooling, "rearranges (C*r^2, H, W) into (C, H*r, W*
 # Recurrent: flat ports; LSTM is called as lstm(x, (h_0, c_0)) and answers output, (h_n, c_n).
 
 
+def _time_dim(args: dict[str, Any], rank: int) -> int:
+    return 1 if rank == 3 and args["batch_first"] else 0
+
+
 def _lstm_pack(xs: list[Any]) -> tuple[Any, ...]:
     return (xs[0],) if len(xs) == 1 else (xs[0], (xs[1], xs[2]))
 
@@ -91,12 +95,12 @@ def _lstm_check(args: dict[str, Any], shapes: list[list[int]]) -> str | None:
 module_op(nn.LSTM, C.recurrent, "long short-term memory: outputs output, h_n, c_n",
           inferred={"input_size": INPUT_SIZE}, inputs=(Port("input"), Port("h_0", True), Port("c_0", True)),
           signature_of=nn.RNNBase.__init__, outputs=("output", "h_n", "c_n"), pack=_lstm_pack,
-          out_paths=((0,), (1, 0), (1, 1)), check=_lstm_check, flops=flops.recurrent(4))
+          out_paths=((0,), (1, 0), (1, 1)), check=_lstm_check, flops=flops.recurrent(4), time_dim=_time_dim)
 for cls in (nn.GRU, nn.RNN):
     module_op(cls, C.recurrent, f"{'gated recurrent unit' if cls is nn.GRU else 'Elman RNN'}: outputs output, h_n",
               inferred={"input_size": INPUT_SIZE}, inputs=(Port("input"), Port("h_0", True)),
               outputs=("output", "h_n"), out_paths=((0,), (1,)), check=ranks(cls.__name__, 2, 3),
-              signature_of=nn.RNNBase.__init__, exclude=("proj_size",),
+              signature_of=nn.RNNBase.__init__, exclude=("proj_size",), time_dim=_time_dim,
               added=(("nonlinearity", "tanh"),) if cls is nn.RNN else (),
               flops=flops.recurrent(3 if cls is nn.GRU else 1))
 
