@@ -47,7 +47,8 @@ def edge_label(page: Any, target: str, port: int = 0) -> Any:
 
 def test_drag_a_linear_from_the_palette_and_connect_it(page: Any) -> None:
     new_design(page)
-    page.get_by_test_id("palette-Linear").drag_to(page.locator(".react-flow__pane"), target_position={"x": 300, "y": 420})
+    pane = page.locator(".react-flow__pane")
+    page.get_by_test_id("palette-Linear").drag_to(pane, target_position={"x": 300, "y": 420})
     expect(page.get_by_test_id("node-linear1")).to_be_visible()
     connect(page, "x", "linear1")
     expect(edge_label(page, "linear1")).to_have_text("[8, 64]")
@@ -157,3 +158,20 @@ def test_profile_shows_time_per_layer(page: Any) -> None:
     expect(page.get_by_test_id("profile-bars")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("profile-sweep")).to_be_visible()
     assert page.get_by_test_id("profile-bars").locator("canvas").bounding_box()["height"] > 100
+
+
+def test_weights_panel_shows_filters_stats_gradients_and_activations(page: Any) -> None:
+    open_template(page, "image_classifier")
+    expect(page.get_by_test_id("total-params")).to_have_text("129,290")
+    page.get_by_test_id("node-conv1").click()
+    page.get_by_test_id("tab-weights").click()
+    page.get_by_role("button", name="filters").click()
+    image = page.get_by_test_id("weight-image")
+    expect(image).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=weight-image]').naturalWidth > 0")
+    page.get_by_test_id("measure-run").click()
+    stats = page.get_by_test_id("weights-stats")
+    expect(stats).to_contain_text("[32, 3, 3, 3]", timeout=30_000)
+    expect(page.get_by_test_id("weights-gradients")).to_contain_text("weight")
+    expect(page.get_by_test_id("weights-activations")).to_contain_text("conv1")
+    expect(page.get_by_test_id("activation-depth")).to_be_visible()

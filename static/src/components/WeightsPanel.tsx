@@ -1,44 +1,55 @@
-// The weights panel: pictures of the selected node's weights, their stats, gradient norms and
-// activation statistics, all measured on the server with the design's seed.
-import { useEffect, useState } from "react";
+// The weights panel: pictures of the selected node's weights, their stats, gradient norms and the
+// activation statistics through depth, all measured on the server with the design's seed.
+import type { ChartConfiguration } from "chart.js";
+import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
 import type { GraphV1 } from "../api/types";
 import type { EditorNode } from "../model/design";
+import { ChartView } from "./Chart";
 
 type Row = Record<string, unknown>;
+type Measured = { stats: Row; gradients: Row; activations: Row };
 const VIEWS = ["filters", "matrix", "histogram"] as const;
-
-/** The node's entry in a measurement answer ({nodes: {id: ...}} or {id: ...}). */
-function entry(body: Record<string, unknown> | null, id: string): Row | null {
-  if (!body) return null;
-  const nodes = (body.nodes ?? body) as Record<string, unknown>;
-  const found = nodes[id];
-  return found && typeof found === "object" ? (found as Row) : null;
-}
+// Shown as a warning in the activations table: most of the layer's outputs are exactly zero.
+const DEAD_FRACTION = 0.5;
 
 function fmt(v: unknown): string {
-  if (typeof v === "number") return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toFixed(4));
+  if (typeof v === "number") {
+    if (v === 0 || Number.isInteger(v)) return String(v);
+    return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4);
+  }
   if (Array.isArray(v)) return `[${v.join(", ")}]`;
   return v === null || v === undefined ? "–" : String(v);
 }
 
-/** One table of scalar fields; nested rows (per parameter) become one line each. */
-function Table({ title, row, testid }: { title: string; row: Row | null; testid: string }) {
-  if (!row) return null;
-  const lines = Object.entries(row).filter(([, v]) => v && typeof v === "object" && !Array.isArray(v)) as [string, Row][];
-  const rows: [string, Row][] = lines.length ? lines : [["", row]];
-  const cols = [...new Set(rows.flatMap(([, r]) => Object.keys(r).filter((k) => typeof r[k] !== "object" || Array.isArray(r[k]) && k === "shape")))];
+function nodesOf(body: Row | undefined): Record<string, Row> {
+  return ((body?.nodes ?? {}) as Record<string, Row>);
+}
+
+function Table({ rows, cols, testid, warn }: { rows: [string, Row][]; cols: string[]; testid: string; warn?: (c: string, r: Row) => boolean }) {
   return (
-    <div className="measure" data-testid={testid}>
-      <h4>{title}</h4>
-      <table>
-        <thead><tr><th />{cols.map((c) => <th key={c}>{c}</th>)}</tr></thead>
-        <tbody>{rows.map(([name, r]) => (
-          <tr key={name}><th>{name}</th>{cols.map((c) => <td key={c} className={c === "flag" || c === "warning" ? (r[c] ? "bad" : "") : ""}>{fmt(r[c])}</td>)}</tr>
-        ))}</tbody>
-      </table>
-    </div>
+    <table data-testid={testid}>
+      <thead><tr><th />{cols.map((c) => <th key={c}>{c === "zero_fraction" ? "zeros" : c.replace("_", " ")}</th>)}</tr></thead>
+      <tbody>{rows.map(([name, r]) => (
+        <tr key={name}><th>{name}</th>{cols.map((c) => <td key={c} className={warn?.(c, r) ? "bad" : ""}>{fmt(r[c])}</td>)}</tr>
+      ))}</tbody>
+    </table>
   );
+}
+
+function depthChart(acts: Record<string, Row>, selected: string): ChartConfiguration {
+  const ids = Object.keys(acts);
+  return {
+    type: "line",
+    data: {
+      labels: ids,
+      datasets: [{
+        data: ids.map((id) => acts[id].std as number), borderColor: "#4f7cff", backgroundColor: "#4f7cff",
+        pointRadius: ids.map((id) => (id === selected ? 5 : 2)),
+      }],
+    },
+    options: { maintainAspectRatio: false, scales: { y: { title: { display: true, text: "activation std" } }, x: { ticks: { autoSkip: true, maxRotation: 60 } } } },
+  };
 }
 
 function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
@@ -58,15 +69,42 @@ function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
   return { url, failure };
 }
 
+function Measurements({ m, id }: { m: Measured; id: string }) {
+  const params = Object.entries((nodesOf(m.stats)[id]?.params ?? {}) as Record<string, Row>);
+  const grads = Object.entries((nodesOf(m.gradients)[id]?.params ?? {}) as Record<string, Row>);
+  const acts = nodesOf(m.activations);
+  const th = m.gradients.thresholds as Row | undefined;
+  const chart = useMemo(() => depthChart(acts, id), [acts, id]);
+  return (
+    <div className="measure">
+      {params.length > 0 && <><h4>Weights</h4><Table rows={params} cols={["shape", "mean", "std", "min", "max", "zero_fraction"]} testid="weights-stats" /></>}
+      {grads.length > 0 && <>
+        <h4>Gradient norms</h4>
+        <Table rows={grads} cols={["grad_norm", "flag"]} testid="weights-gradients" warn={(c, r) => c === "flag" && !!r.flag} />
+        {th && <p className="muted small">flagged when the {fmt(th.norm)} norm is below {fmt(th.vanishing_below)} (vanishing) or above {fmt(th.exploding_above)} (exploding)</p>}
+      </>}
+      {acts[id] && <>
+        <h4>Activations</h4>
+        <Table rows={[[id, acts[id]]]} cols={["mean", "std", "min", "max", "zero_fraction"]} testid="weights-activations"
+          warn={(c, r) => c === "zero_fraction" && (r.zero_fraction as number) >= DEAD_FRACTION} />
+        {(acts[id].zero_fraction as number) >= DEAD_FRACTION && <p className="bad small">mostly dead: at least half of the outputs are exactly zero</p>}
+      </>}
+      <h4>Signal through depth</h4>
+      <ChartView config={chart} height={170} testid="activation-depth" />
+    </div>
+  );
+}
+
 export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: EditorNode | undefined; valid: boolean }) {
   const [view, setView] = useState<(typeof VIEWS)[number]>("histogram");
-  const [measured, setMeasured] = useState<Record<string, Record<string, unknown> | null>>({});
+  const [measured, setMeasured] = useState<Measured | null>(null);
+  const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const id = node?.id ?? "";
-  const hasWeights = !!node && node.kind === "layer";
-  const image = useImage(graph, id, view, valid && hasWeights);
+  const image = useImage(graph, id, view, valid && node?.kind === "layer");
   const measure = async () => {
     setFailure(null);
+    setRunning(true);
     const body = { graph, seed: graph.seed };
     try {
       const [stats, gradients, activations] = await Promise.all([
@@ -75,6 +113,8 @@ export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: Edi
       setMeasured({ stats, gradients, activations });
     } catch (e) {
       setFailure((e as Error).message);
+    } finally {
+      setRunning(false);
     }
   };
   if (!node) return <div className="panel muted">Select a node to see its weights, gradients and activations.</div>;
@@ -86,11 +126,11 @@ export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: Edi
       </div>
       {image.url && <img className="weight-image" src={image.url} alt={`${view} of ${id}.weight`} data-testid="weight-image" />}
       {image.failure && <p className="muted">{image.failure}</p>}
-      <button className="primary" onClick={measure} data-testid="measure-run">Measure stats, gradients, activations</button>
+      <button className="primary" onClick={measure} disabled={running} data-testid="measure-run">
+        {running ? "Measuring…" : "Measure weights, gradients, activations"}
+      </button>
       {failure && <p className="bad">{failure}</p>}
-      <Table title="Weights" row={entry(measured.stats ?? null, id)} testid="weights-stats" />
-      <Table title="Gradients" row={entry(measured.gradients ?? null, id)} testid="weights-gradients" />
-      <Table title="Activations" row={entry(measured.activations ?? null, id)} testid="weights-activations" />
+      {measured && <Measurements m={measured} id={id} />}
     </div>
   );
 }
