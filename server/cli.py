@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from server import cli_transfer
 from server.graph import GraphIn
 
 
@@ -76,6 +77,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "serve": cmd_serve, "summary": cmd_summary, "analyze": cmd_analyze, "ops": cmd_ops,
     }
+    commands.update(cli_transfer.add_commands(sub))
     return parser, commands
 
 
