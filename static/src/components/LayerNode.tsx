@@ -1,6 +1,6 @@
 // One node on the canvas: op, id, key arguments, a handle per port, output shapes, params, error.
 import { Handle, type Node, type NodeProps, Position, useUpdateNodeInternals } from "@xyflow/react";
-import { memo, useEffect } from "react";
+import { memo, useEffect, useRef } from "react";
 import type { ErrorOut, NodeAnalysis, PortSpec } from "../api/types";
 import type { EditorNode } from "../model/design";
 import { argValue, count, shape } from "../model/format";
@@ -69,7 +69,12 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerFlowNode>) {
   // Handles appear when the registry loads or a variadic port grows: React Flow must re-read them.
   const updateInternals = useUpdateNodeInternals();
   const ports = `${data.inPorts.length}/${data.outPorts.length}`;
-  useEffect(() => updateInternals(id), [id, ports, updateInternals]);
+  const seen = useRef(ports);
+  useEffect(() => {
+    if (seen.current === ports) return; // a new node is measured anyway; only a change needs the call
+    seen.current = ports;
+    updateInternals(id);
+  }, [id, ports, updateInternals]);
   const status = error ? "error" : result?.status === "blocked" ? "blocked" : "ok";
   const outShape = node.kind === "input" ? node.shape : data.outPorts.length === 1 ? result?.outputs[0]?.shape : null;
   return (
