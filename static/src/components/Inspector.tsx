@@ -41,7 +41,7 @@ function ArgField({ node, arg, resolved }: { node: EditorNode; arg: ArgSpec; res
     const on = (current ?? arg.default) === true;
     return <input type="checkbox" checked={on} data-testid={testid} onChange={(e) => set(e.target.checked)} />;
   }
-  if (arg.choices) {
+  if (arg.choices && arg.type === "str") {
     return (
       <select value={current === undefined ? "" : formatArg(current)} data-testid={testid}
         onChange={(e) => set(e.target.value === "" ? undefined : arg.choices!.find((c) => formatArg(c) === e.target.value))}>
@@ -50,8 +50,9 @@ function ArgField({ node, arg, resolved }: { node: EditorNode; arg: ArgSpec; res
       </select>
     );
   }
+  const named = arg.choices ? ` or ${arg.choices.join(" / ")}` : "";
   const placeholder = arg.inferred && resolved !== undefined ? `inferred: ${formatArg(resolved)}`
-    : arg.required ? "required" : `default: ${formatArg(arg.default)}`;
+    : arg.required ? `required${named}` : `default: ${formatArg(arg.default)}${named}`;
   return <TextField value={formatArg(current)} placeholder={placeholder} testid={testid} parse={(t) => parseArg(arg, t)} onCommit={set} />;
 }
 

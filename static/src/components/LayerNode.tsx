@@ -78,7 +78,8 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const status = error ? "error" : result?.status === "blocked" ? "blocked" : "ok";
   const outShape = node.kind === "input" ? node.shape : data.outPorts.length === 1 ? result?.outputs[0]?.shape : null;
   return (
-    <div className={`tc-node ${node.kind} cat-${category} ${status}${selected ? " selected" : ""}`} data-testid={`node-${node.id}`} data-status={status}>
+    <div className={`tc-node ${node.kind} cat-${category} ${status}${selected ? " selected" : ""}${data.inPorts.length > 1 ? " multi-in" : ""}${data.outPorts.length > 1 ? " multi-out" : ""}`}
+      data-testid={`node-${node.id}`} data-status={status}>
       <Ports node={node} inPorts={data.inPorts} outPorts={data.outPorts} result={result} />
       <div className="head">
         <span className="op">{node.kind === "input" ? "Input" : node.op}</span>

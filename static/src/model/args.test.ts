@@ -24,6 +24,13 @@ describe("argument text", () => {
     expect(parseArg(arg("int"), "None")).toHaveProperty("error");
   });
 
+  it("takes a named choice where a number also fits", () => {
+    const padding = arg("int_or_tuple", { choices: ["same", "valid"] });
+    expect(parseArg(padding, "same")).toEqual({ value: "same" });
+    expect(parseArg(padding, "1")).toEqual({ value: 1 });
+    expect(parseArg(padding, "wide")).toHaveProperty("error");
+  });
+
   it("checks ranges", () => {
     expect(parseArg(arg("float", { min: 0, max: 1 }), "1.5")).toEqual({ error: "at most 1" });
     expect(parseArg(arg("int", { min: 1 }), "0")).toEqual({ error: "at least 1" });

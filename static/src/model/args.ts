@@ -16,6 +16,8 @@ export function parseArg(spec: ArgSpec, text: string): Parsed {
   if (t === "") return { value: undefined };
   if (spec.nullable && /^(none|null)$/i.test(t)) return { value: null };
   const integer = spec.type.startsWith("int");
+  // Numeric args may also take named values (Conv padding: 'same' or 'valid').
+  if (spec.choices?.includes(t)) return { value: t };
   if (spec.type === "str") return { value: t };
   if (spec.type === "bool") return /^(true|false)$/i.test(t) ? { value: /^true$/i.test(t) } : { error: "true or false" };
   const nums = numbers(t, integer);
