@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -27,7 +27,7 @@ class DesignIn(BaseModel):
 
 class DesignUpdateIn(BaseModel):
     graph: GraphIn
-    base_version: int = Field(ge=1, description="the version this edit started from")
+    base_version: int = Field(ge=1, le=2**31 - 1, description="the version this edit started from")
 
 
 class DesignSummaryOut(BaseModel):
@@ -82,7 +82,7 @@ async def create_design(body: DesignIn, settings: SettingsDep) -> DesignSummaryO
 async def list_designs(
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> DesignsOut:
     records = await run_in_threadpool(storage.list_designs, settings, limit, offset)
     return DesignsOut(designs=[_summary(r) for r in records])
@@ -112,7 +112,9 @@ async def list_versions(design_id: str, settings: SettingsDep) -> VersionsOut:
 
 
 @router.get("/{design_id}/versions/{version}")
-async def get_version(design_id: str, version: int, settings: SettingsDep) -> VersionOut:
+async def get_version(
+    design_id: str, version: Annotated[int, Path(ge=1, le=2**31 - 1)], settings: SettingsDep
+) -> VersionOut:
     return _version_out(await run_in_threadpool(storage.get_version, settings, design_id, version))
 
 
