@@ -7,9 +7,9 @@ that `init` choices and magnitudes stay comparable; when a tensor is too large t
 pixel it is reduced by an aggregate that is named in the picture's note (signed max-abs pooling
 keeps the largest weight of each block, sign included). The same tensor gives the same bytes.
 
-Layout (documented sizes, see README "Measuring"): the data area is at most `MAX_SIDE` pixels a
-side; a picture adds `PAD` around it, a `TITLE_H` title line above and, for diverging pictures, a
-scale bar of `BAR_W` plus `LABEL_W` for its labels on the right.
+Layout (documented sizes, see README "Measuring"): the data area (h x w) is at most `MAX_SIDE`
+pixels a side; a picture is `TITLE_H + PAD + h + PAD` tall and `max(MIN_WIDTH, PAD + w + PAD)`
+wide, plus `PAD + BAR_W + LABEL_W` (100 px) for the scale bar of diverging pictures.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from PIL.PngImagePlugin import PngInfo
 
 MAX_SIDE = 1024
 MIN_SIDE = 256
+MIN_WIDTH = 256
+CHAR_W = 6  # the default bitmap font's advance
 MIN_STRIPE = 16
 PAD = 8
 TITLE_H = 14
@@ -148,8 +150,9 @@ def _encode(image: Image.Image, note: str) -> Picture:
 def _canvas(data: Pixels, title: str, bar: bool) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """White canvas with `data` under a title line; palette mode for index data, RGB for (h, w, 3)."""
     h, w = data.shape[:2]
-    width = max(PAD + w + (PAD + BAR_W + LABEL_W if bar else 0) + PAD, 2 * PAD + 6 * len(title))
+    width = max(PAD + w + (PAD + BAR_W + LABEL_W if bar else 0) + PAD, MIN_WIDTH)
     height = TITLE_H + PAD + h + PAD
+    title = title[: (width - 2 * PAD) // CHAR_W]
     rgb = data.ndim == 3
     canvas = np.full((height, width, 3) if rgb else (height, width), 255 if rgb else WHITE, dtype=np.uint8)
     canvas[TITLE_H + PAD : TITLE_H + PAD + h, PAD : PAD + w] = data

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from server import __version__
-from server.api import analyze, designs, export, gallery, meta, pages
+from server.api import analyze, designs, export, gallery, measure, meta, pages
 from server.api.errors import install_error_handlers
 from server.api.limits import install_limits
 from server.settings import Settings, get_settings
+from server.workers import WorkerPool
 
-ROUTERS = [meta.router, analyze.router, gallery.router, pages.router, designs.router, export.router]
+ROUTERS = [
+    meta.router, analyze.router, gallery.router, pages.router, designs.router, export.router, measure.router,
+]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Worker processes start on the first measuring job; they stop with the app."""
+    yield
+    app.state.pool.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="Torchcanvas",
         version=__version__,
         description="Design PyTorch networks; get shapes, counts, FLOPs, memory and errors per node.",
     )
     app.state.settings = settings or get_settings()
+    app.state.pool = WorkerPool.from_settings(app.state.settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -1,0 +1,21 @@
+"""Jobs that run a real network, only ever inside worker processes (`server.workers`).
+
+`JOBS` is the fixed table the workers answer from; the API names a job from this table, never
+from anything a user sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from server.measure import activations, gradients, profile, stats
+
+JOBS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "profile": profile.run,
+    "weights_stats": stats.run,
+    "weights_image": stats.image,
+    "gradients": gradients.run,
+    "activations": activations.run,
+    "activations_image": activations.image,
+}
