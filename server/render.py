@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,7 +144,9 @@ def _encode(image: Image.Image, note: str) -> Picture:
     info = PngInfo()
     info.add_text("Description", note)
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1, pnginfo=info)
+    # Run-length deflate: weight pictures are noise or runs of upscaled pixels, where it is about
+    # 3x faster than zlib's default strategy and no larger.
+    image.save(buf, format="PNG", compress_level=1, compress_type=zlib.Z_RLE, pnginfo=info)
     return Picture(buf.getvalue(), image.width, image.height, note)
 
 
