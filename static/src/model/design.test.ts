@@ -57,6 +57,17 @@ describe("graph <-> canvas", () => {
     expect(effectiveOutputs(graph)).toEqual(["b"]);
   });
 
+  it("drops a chosen output once it feeds a layer, and keeps unconsumed extra ports", () => {
+    const lstm = graphToDesign(templates.find(([f]) => f === "lstm.json")![1]).design;
+    expect(effectiveOutputs(lstm)).toEqual(["head", "lstm:1", "lstm:2"]);
+    const grown = {
+      ...lstm,
+      nodes: [...lstm.nodes, { ...lstm.nodes[2], id: "head2" }],
+      edges: [...lstm.edges, { source: "head", sourcePort: 0, target: "head2", targetPort: 0 }],
+    };
+    expect(effectiveOutputs(grown)).toEqual(["lstm:1", "lstm:2", "head2"]);
+  });
+
   it("parses references", () => {
     expect(parseRef("lstm:2")).toEqual({ node: "lstm", port: 2 });
     expect(parseRef("x")).toEqual({ node: "x", port: 0 });

@@ -100,15 +100,17 @@ export function graphToDesign(graph: GraphV1): { design: Design; needsLayout: bo
   return { design, needsLayout };
 }
 
-/** Output refs: the chosen ones that still exist, else every layer output nobody consumes. */
+/** Output refs: the chosen ones nothing consumes, plus every layer whose outputs nobody uses.
+ * So an output that gets wired onwards stops being one, and a new last layer becomes one. */
 export function effectiveOutputs(design: Design): string[] {
   const ids = new Set(design.nodes.map((n) => n.id));
-  const chosen = design.outputs.filter((r) => ids.has(parseRef(r).node));
-  if (chosen.length) return chosen;
+  const consumed = new Set(design.edges.map((e) => formatRef(e.source, e.sourcePort)));
   const used = new Set(design.edges.map((e) => e.source));
-  const sinks = design.nodes.filter((n) => n.kind === "layer" && !used.has(n.id)).map((n) => n.id);
-  if (sinks.length) return sinks;
-  return design.nodes.filter((n) => n.kind === "input").map((n) => n.id).slice(0, 1);
+  const chosen = design.outputs.filter((r) => ids.has(parseRef(r).node) && !consumed.has(r));
+  const covered = new Set(chosen.map((r) => parseRef(r).node));
+  const sinks = design.nodes.filter((n) => n.kind === "layer" && !used.has(n.id) && !covered.has(n.id)).map((n) => n.id);
+  const all = [...chosen, ...sinks];
+  return all.length ? all : design.nodes.filter((n) => n.kind === "input").map((n) => n.id).slice(0, 1);
 }
 
 /** Editor state -> graph format v1 (inputs ordered by port; `ui` keeps the positions). */
