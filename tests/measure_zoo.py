@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from fastapi.testclient import TestClient
 from torch import nn
-
-from server.api.app import create_app
-from server.settings import Settings
 
 
 def node(node_id: str, op: str, src: str, trainable: bool = True, init: dict[str, str] | None = None,
@@ -90,8 +86,13 @@ def inputs_for(graph: dict[str, Any], seed: int) -> list[torch.Tensor]:
 
 
 @contextmanager
-def measuring_client(data_dir: Path, **settings: Any) -> Iterator[TestClient]:
+def measuring_client(data_dir: Path, **settings: Any) -> Iterator[Any]:
     """An app with one worker (cheap to start) unless told otherwise."""
+    from fastapi.testclient import TestClient  # here, so that bench/gpu_check.py needs no FastAPI
+
+    from server.api.app import create_app
+    from server.settings import Settings
+
     values = {"data_dir": data_dir, "workers": 1, "worker_threads": 1, **settings}
     with TestClient(create_app(Settings(**values))) as client:
         yield client
