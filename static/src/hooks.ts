@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "./api/client";
 import type { Analysis, GraphV1 } from "./api/types";
+import { engineJson } from "./model/design";
 import type { Action } from "./model/store";
 
 const DEBOUNCE_MS = 60;
@@ -15,7 +16,7 @@ export interface Live {
 
 /** Posts the graph to /api/v1/analyze after a short pause; a newer edit cancels the older request. */
 export function useAnalysis(graph: GraphV1): Live {
-  const body = JSON.stringify({ ...graph, inputs: graph.inputs.map((i) => ({ ...i, ui: null })), nodes: graph.nodes.map((n) => ({ ...n, ui: null })) });
+  const body = engineJson(graph); // moving a node changes nothing the engine sees
   const [live, setLive] = useState<Live>({ analysis: null, analysedFor: null, busy: false, failure: null });
   useEffect(() => {
     const ctl = new AbortController();

@@ -125,7 +125,6 @@ export function Canvas(p: Props) {
     if (sel) dispatch({ type: "select", nodes: sel, edges: p.selectedEdges });
   }, [dispatch, p.selected, p.selectedEdges]);
 
-  const onNodeDragStop = useCallback(() => dispatch({ type: "move", moves: new Map(), done: true }), [dispatch]);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     const sel = nextSelection(p.selectedEdges, changes);
@@ -149,7 +148,7 @@ export function Canvas(p: Props) {
     <div className="canvas" onDrop={onDrop} onDragOver={(ev) => { ev.preventDefault(); ev.dataTransfer.dropEffect = "copy"; }}>
       <ReactFlow
         nodes={nodes} edges={edges} nodeTypes={NODE_TYPES}
-        onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect} onNodeDragStop={onNodeDragStop}
+        onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
         deleteKeyCode={null} multiSelectionKeyCode={["Shift", "Meta", "Control"]} minZoom={0.1} maxZoom={2}
         defaultEdgeOptions={{ type: "smoothstep" }}
       >

@@ -4,7 +4,7 @@ import type { ChartConfiguration } from "chart.js";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
 import type { GraphV1 } from "../api/types";
-import type { EditorNode } from "../model/design";
+import { type EditorNode, engineJson } from "../model/design";
 import { ChartView } from "./Chart";
 
 type Row = Record<string, unknown>;
@@ -55,16 +55,19 @@ function depthChart(acts: Record<string, Row>, selected: string): ChartConfigura
 function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
   const [url, setUrl] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const body = JSON.stringify(graph);
+  const body = engineJson(graph);
   useEffect(() => {
     if (!on) return;
     const ctl = new AbortController();
     let made: string | null = null;
-    setFailure(null);
-    api.weightImage({ graph: JSON.parse(body), node, param: "weight", view }, ctl.signal)
-      .then((b) => { made = URL.createObjectURL(b); setUrl(made); })
-      .catch((e) => { if (!ctl.signal.aborted) { setUrl(null); setFailure(e.message); } });
-    return () => { ctl.abort(); if (made) URL.revokeObjectURL(made); };
+    // Each picture is a job for a worker: wait until the edits pause before asking for one.
+    const t = setTimeout(() => {
+      setFailure(null);
+      api.weightImage({ graph: JSON.parse(body), node, param: "weight", view }, ctl.signal)
+        .then((b) => { made = URL.createObjectURL(b); setUrl(made); })
+        .catch((e) => { if (!ctl.signal.aborted) { setUrl(null); setFailure(e.message); } });
+    }, 250);
+    return () => { clearTimeout(t); ctl.abort(); if (made) URL.revokeObjectURL(made); };
   }, [body, node, view, on]);
   return { url, failure };
 }
@@ -102,6 +105,8 @@ export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: Edi
   const [failure, setFailure] = useState<string | null>(null);
   const id = node?.id ?? "";
   const image = useImage(graph, id, view, valid && node?.kind === "layer");
+  const network = engineJson(graph);
+  useEffect(() => setMeasured(null), [network]); // numbers of another network would mislead
   const measure = async () => {
     setFailure(null);
     setRunning(true);

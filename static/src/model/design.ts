@@ -140,3 +140,12 @@ export function designToGraph(design: Design): GraphV1 {
   }
   return { version: 1, name: design.name, seed: design.seed, inputs, nodes, outputs: effectiveOutputs(design) };
 }
+
+/** The graph as the engine sees it (no `ui`): equal strings mean the same network. */
+export function engineJson(graph: GraphV1): string {
+  return JSON.stringify({
+    ...graph,
+    inputs: graph.inputs.map(({ ui: _ui, ...i }) => i),
+    nodes: graph.nodes.map(({ ui: _ui, ...n }) => n),
+  });
+}

@@ -12,6 +12,7 @@ export interface EditorState {
   clip: edit.Clip | null;
   notice: { text: string; at: number } | null;
   opened: number; // bumps when a whole design is opened (the canvas fits the view)
+  dragFrom: Design | null; // the design before the drag in progress, for its single undo step
 }
 
 export type Action =
@@ -37,7 +38,7 @@ export type Action =
   | { type: "notice"; text: string | null };
 
 export function initialState(design: Design): EditorState {
-  return { history: startHistory(design), selected: [], selectedEdges: [], clip: null, notice: null, opened: 1 };
+  return { history: startHistory(design), selected: [], selectedEdges: [], clip: null, notice: null, opened: 1, dragFrom: null };
 }
 
 function withDesign(s: EditorState, next: Design): EditorState {
@@ -74,6 +75,15 @@ function outcome(s: EditorState, r: edit.Edited): EditorState {
   return "error" in r ? refuse(s, r.error) : withDesign(s, r.design);
 }
 
+/** A drag is one undo step: frames replace the present, the drop records the pre-drag design. */
+function moveStep(s: EditorState, moves: Map<string, { x: number; y: number }>, done: boolean): EditorState {
+  const from = s.dragFrom ?? s.history.present;
+  const moved = moves.size ? edit.moveNodes(s.history.present, moves) : s.history.present;
+  if (!done) return { ...s, dragFrom: from, history: replace(s.history, moved) };
+  if (moved === from) return { ...s, dragFrom: null };
+  return { ...s, dragFrom: null, history: commit({ ...s.history, present: from }, moved) };
+}
+
 export function reducer(s: EditorState, a: Action): EditorState {
   const d = s.history.present;
   switch (a.type) {
@@ -81,11 +91,7 @@ export function reducer(s: EditorState, a: Action): EditorState {
     case "new": return { ...withDesign(s, a.design), selected: [], opened: s.opened + 1 };
     case "add": return addNode(s, a);
     case "connect": return outcome(s, edit.connect(d, a.edge, a.specs));
-    case "move": {
-      const moved = edit.moveNodes(d, a.moves);
-      // A drag is one undo step: intermediate positions replace, the drop commits.
-      return a.done ? withDesign(s, moved) : { ...s, history: replace(s.history, moved) };
-    }
+    case "move": return moveStep(s, a.moves, a.done);
     case "select": return { ...s, selected: a.nodes, selectedEdges: a.edges };
     case "delete": {
       const next = edit.removeItems(d, new Set(s.selected), new Set(s.selectedEdges));
