@@ -86,6 +86,7 @@ def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Itera
     errors: list[str] = []
     pg.on("request", lambda r: requested.append(r.url))
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # CSP violations too
     pg.set_default_timeout(10_000)
     pg.goto(server_url + "/")
     pg.locator("body[data-painted][data-fitted]").wait_for()
