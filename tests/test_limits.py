@@ -17,6 +17,7 @@ from server.api.limits import CSP, LimitsMiddleware, json_depth
 from server.settings import Settings
 
 JSON = {"content-type": "application/json"}
+UPLOAD = "/api/v1/designs/d1/weights"
 
 
 def tiny(**extra: Any) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def _upload_app(limit: int) -> tuple[FastAPI, dict[str, int]]:
     install_error_handlers(app)
     read = {"bytes": 0}
 
-    @app.post("/upload")
+    @app.put("/api/v1/designs/d1/weights")
     async def upload(request: Request) -> dict[str, int]:
         async for chunk in request.stream():
             read["bytes"] += len(chunk)
@@ -83,10 +84,10 @@ def _upload_app(limit: int) -> tuple[FastAPI, dict[str, int]]:
 
 
 def test_an_upload_streams_under_its_own_limit_and_is_cut_off_over_it() -> None:
-    app, read = _upload_app(limit=1024)
     mib = 1024 * 1024
+    app, read = _upload_app(limit=mib)
     with TestClient(app) as c:
-        ok = c.post("/upload", content=b"x" * (mib // 2), headers={"content-type": "application/octet-stream"})
+        ok = c.put(UPLOAD, content=b"x" * (mib // 2), headers={"content-type": "application/octet-stream"})
         assert ok.status_code == 200 and ok.json() == {"bytes": mib // 2}
 
         def chunks() -> Iterator[bytes]:
@@ -94,9 +95,16 @@ def test_an_upload_streams_under_its_own_limit_and_is_cut_off_over_it() -> None:
                 yield b"x" * (mib // 2)
 
         read["bytes"] = 0
-        resp = c.post("/upload", content=chunks(), headers={"content-type": "application/octet-stream"})
+        resp = c.put(UPLOAD, content=chunks(), headers={"content-type": "application/octet-stream"})
     assert_error(resp, 413, "too_large", "TORCHCANVAS_MAX_UPLOAD_BYTES")
-    assert read["bytes"] <= mib + 1024  # the app never saw the bytes past the limit
+    assert read["bytes"] <= mib  # the app never saw the bytes past the limit
+
+
+def test_other_routes_hold_any_body_type_to_the_json_limit(client: TestClient) -> None:
+    """Only the weights upload takes big raw bodies; elsewhere a route would read one before refusing it."""
+    body = b"x" * (Settings().max_body_bytes + 1)
+    resp = client.post("/api/v1/analyze", content=body, headers={"content-type": "application/octet-stream"})
+    assert_error(resp, 413, "too_large", "TORCHCANVAS_MAX_BODY_BYTES")
 
 
 # --- JSON shape --------------------------------------------------------------------------------------

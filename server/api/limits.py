@@ -3,7 +3,7 @@
 A public instance takes bodies from strangers. Pydantic checks a graph's fields, but only after
 the whole body was read and parsed, so the costs that come before that are bounded here:
 
-- size: a JSON body over `max_body_bytes` (an upload over `max_upload_bytes`) answers 413. The
+- size: a body over `max_body_bytes` (a weights upload over `max_upload_bytes`) answers 413. The
   bytes are counted as they arrive, so a chunked body without a Content-Length, or one that lies
   about it, is cut off at the limit instead of being read to the end;
 - shape: a JSON body nested deeper than `max_json_depth`, holding NaN or Infinity (not JSON, but
@@ -46,6 +46,9 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The one route that takes a big raw body (a weights file); every other body is held to max_body_bytes,
+# so a huge body of another type cannot make a JSON route read it before refusing it.
+UPLOAD_PATH = re.compile(r"/api/v1/designs/[^/]+/weights")
 # A JSON string (escapes included); possessive, so a long string costs one linear pass.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL)
 _NOT_A_NUMBER = re.compile(rb"NaN|Infinity")
@@ -143,8 +146,9 @@ class LimitsMiddleware:
     async def _checked_body(self, scope: Scope, receive: Receive, guard: _Guard) -> Receive:
         """JSON is read here (bounded) and checked; any other body is counted as the route reads it."""
         is_json = _is_json(_header(scope, b"content-type"))
-        limit = self.settings.max_body_bytes if is_json else self.settings.max_upload_bytes + 1024 * 1024
-        setting = "TORCHCANVAS_MAX_BODY_BYTES" if is_json else "TORCHCANVAS_MAX_UPLOAD_BYTES"
+        upload = not is_json and scope["method"] == "PUT" and UPLOAD_PATH.fullmatch(scope["path"]) is not None
+        limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
+        setting = "TORCHCANVAS_MAX_UPLOAD_BYTES" if upload else "TORCHCANVAS_MAX_BODY_BYTES"
         too_large = BodyTooLarge(f"the request body is over this server's limit of {limit} bytes ({setting})")
         declared = _header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
