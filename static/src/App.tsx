@@ -58,7 +58,9 @@ function useServerSave(graph: GraphV1, boot: Boot, dispatch: (a: Action) => void
 function Designer({ boot }: { boot: Boot }) {
   const [state, dispatch] = useReducer(reducer, boot, (b) => {
     const s = initialState(emptyDesign());
-    return b.graph ? { ...reducer(s, { type: "open", graph: b.graph }), history: { ...reducer(s, { type: "open", graph: b.graph }).history, past: [] } } : s;
+    if (!b.graph) return s;
+    const opened = reducer(s, { type: "open", graph: b.graph });
+    return { ...opened, history: { ...opened.history, past: [] } }; // nothing to undo at start
   });
   const ops = useOps();
   const specs = useMemo(() => Object.fromEntries((ops?.ops ?? []).map((o) => [o.name, o])) as Record<string, OpSpec>, [ops]);

@@ -175,3 +175,18 @@ def test_weights_panel_shows_filters_stats_gradients_and_activations(page: Any) 
     expect(page.get_by_test_id("weights-gradients")).to_contain_text("weight")
     expect(page.get_by_test_id("weights-activations")).to_contain_text("conv1")
     expect(page.get_by_test_id("activation-depth")).to_be_visible()
+
+
+def test_multi_select_copy_paste_and_input_shape(page: Any) -> None:
+    open_template(page, "sequential_mlp")
+    expect(page.get_by_test_id("total-params")).to_have_text("109,386")
+    page.get_by_test_id("node-fc1").click()
+    page.get_by_test_id("node-relu1").click(modifiers=["Shift"])
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expect(page.get_by_test_id("node-linear1")).to_be_visible()
+    expect(page.locator('.react-flow__edge[data-id="relu3:0"]')).to_have_count(1)  # the copy keeps its inner edge
+    page.get_by_test_id("node-x").click()
+    page.get_by_test_id("input-shape").fill("32, 784")
+    page.get_by_test_id("input-shape").press("Enter")
+    expect(page.get_by_test_id("shape-fc3")).to_have_text("[32, 10]")
