@@ -18,11 +18,12 @@ from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from measure_zoo import image_classifier
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from measure_zoo import image_classifier  # noqa: E402
 
-from server.measure import activations, gradients, profile, stats
-from server.workers import WorkerPool
+from server.measure import activations, gradients, profile, stats  # noqa: E402
+from server.workers import WorkerPool  # noqa: E402
 
 
 def show(title: str, value: Any) -> None:
@@ -39,16 +40,22 @@ def check_profile(graph: dict[str, Any]) -> None:
 
 
 def check_gradients(graph: dict[str, Any]) -> None:
+    """Dropout off: its masks come from each device's own generator, so they differ across devices."""
+    graph = {**graph, "nodes": [{**n, "args": {**n["args"], "p": 0.0}} if n["op"] == "Dropout" else n
+                                for n in graph["nodes"]]}
     cpu = gradients.run({"graph": graph, "loss": "cross_entropy", "seed": 3})
     gpu = gradients.run({"graph": graph, "loss": "cross_entropy", "seed": 3, "device": "cuda"})
-    worst = 0.0
+    # A conv bias in front of batch norm gets a gradient that is zero up to rounding (about 1e-9):
+    # relative differences of such norms are noise, hence the floor of 1e-4 under the divisor.
+    diffs = {}
     for node_id, node in cpu["nodes"].items():
         for name, p in node["params"].items():
             a, b = p["grad_norm"], gpu["nodes"][node_id]["params"][name]["grad_norm"]
-            worst = max(worst, abs(a - b) / max(abs(a), 1e-12))
+            diffs[f"{node_id}.{name}"] = (a, b, abs(a - b) / max(abs(a), 1e-4))
+    worst = max(diffs, key=lambda k: diffs[k][2])
     show("gradients cuda vs cpu", {"loss_cpu": cpu["loss"]["value"], "loss_cuda": gpu["loss"]["value"],
-                                   "worst_relative_norm_difference": worst})
-    assert worst < 1e-2, worst
+                                   "worst (cpu norm, cuda norm, relative difference)": {worst: diffs[worst]}})
+    assert diffs[worst][2] < 1e-2, diffs[worst]
 
 
 def check_pictures(graph: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The gradients job: one forward and backward of the seeded network, gradient norm per parameter.
 
 The network runs in train mode (as in training) with `torch.manual_seed(seed)` right before the
-forward, so dropout is reproducible. The loss is taken on the first graph output:
+forward, so dropout is reproducible (on one device type: CPU and CUDA draw masks from different
+generators). The loss is taken on the first graph output:
 - `sum`: the sum of its elements;
 - `mse`: mean squared error against a zero target (`mean(output**2)`);
 - `cross_entropy`: `output` is (N, C[, ...]) logits, the target class of sample i is `i % C`.
