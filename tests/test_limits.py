@@ -231,3 +231,13 @@ def test_writes_need_the_token_when_one_is_set(locked: TestClient) -> None:
 def test_no_token_set_means_writes_are_open(client: TestClient) -> None:
     made = client.post("/api/v1/designs", json={"graph": tiny()})
     assert made.status_code == 201, made.text
+
+
+# --- the docs -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["max_body_bytes", "max_upload_bytes", "max_json_depth", "max_number_digits",
+                                  "max_nodes", "max_inputs_per_node", "measure_memory_mb", "job_timeout_s",
+                                  "max_threads", "worker_queue", "max_export_bytes"])
+def test_readme_states_each_limit_with_its_true_default(name: str) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| `TORCHCANVAS_{name.upper()}` | {getattr(Settings(), name)} |" in readme
