@@ -17,7 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load, save
 
 from server.analysis import analyze
-from server.errors import Conflict, InvalidDesign, LimitExceeded, TorchcanvasError
+from server.errors import Conflict, InvalidDesign, LimitExceeded, NotFound, TorchcanvasError
 from server.export.weights import WeightsFormat
 from server.graph import GraphIn
 from server.ops.make import instantiate
@@ -151,3 +151,18 @@ def load_state(design_id: str, settings: Settings | None = None) -> dict[str, to
                        f"now {record.version}) and they no longer fit: upload weights again")
     return state
 
+
+
+def weights_for(settings: Settings, design_id: str, graph: GraphIn) -> bytes:
+    """A saved design's uploaded weights as safetensors bytes, checked against `graph` (the one a
+    measuring request sends, which may hold edits not saved yet)."""
+    stored = get_weights(settings, design_id)
+    if stored is None:
+        raise NotFound(f"design {design_id[:64]!r} has no uploaded weights: upload them first "
+                       "(PUT /api/v1/designs/{id}/weights) or leave design_id out")
+    problems = mismatches(load(stored[1]), expected_state(graph))
+    if problems:
+        raise BadWeights(f"the uploaded weights of design {design_id[:64]!r} do not fit this graph "
+                         f"(first: {problems[0]['name']} is {problems[0]['problem']}): save the design "
+                         "and upload matching weights, or leave design_id out", details=problems[:200])
+    return stored[1]

@@ -146,3 +146,23 @@ def test_missing_things_are_404(client: TestClient, settings: Settings) -> None:
     assert put(client, did, save(plain_mlp(0).state_dict())).status_code == 200
     assert client.delete(f"/api/v1/designs/{did}/weights").status_code == 204
     assert client.get(f"/api/v1/designs/{did}/weights").status_code == 404
+
+
+def test_measuring_with_design_id_uses_the_uploaded_weights(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        did = saved(client)
+        state = plain_mlp(0).state_dict()
+        state["fc1.weight"] = torch.full((128, 784), 0.5)
+        assert put(client, did, save(state)).status_code == 200
+        uploaded = client.post("/api/v1/weights/stats", json={"graph": MLP, "design_id": did})
+        assert uploaded.status_code == 200, uploaded.text
+        stats = uploaded.json()["nodes"]["fc1"]["params"]["weight"]
+        assert stats["mean"] == 0.5 and stats["std"] == 0
+        seeded = client.post("/api/v1/weights/stats", json={"graph": MLP}).json()["nodes"]["fc1"]["params"]
+        assert seeded["weight"]["mean"] != 0.5
+        wider = copy.deepcopy(MLP)
+        wider["nodes"][3]["args"]["out_features"] = 5
+        r = client.post("/api/v1/weights/stats", json={"graph": wider, "design_id": did})
+        assert r.status_code == 422 and r.json()["error"]["details"][0]["name"] == "fc2.weight"
+        missing = client.post("/api/v1/weights/stats", json={"graph": MLP, "design_id": "nope"})
+        assert missing.status_code == 404
