@@ -10,8 +10,10 @@ import { inputPorts } from "../model/edit";
 import { shape } from "../model/format";
 import type { Action } from "../model/store";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
+import { ShapeEdge } from "./ShapeEdge";
 
 const NODE_TYPES = { layer: LayerNode };
+const EDGE_TYPES = { shape: ShapeEdge };
 export const OP_MIME = "application/x-torchcanvas-op";
 
 interface Props {
@@ -69,9 +71,8 @@ function useFlowEdges(p: Props): Edge[] {
       const s = src?.kind === "input" ? src.shape : p.analysis?.nodes[e.source]?.outputs[e.sourcePort]?.shape;
       const id = edgeId(e);
       return {
-        id, source: e.source, target: e.target, sourceHandle: `out${e.sourcePort}`, targetHandle: `in${e.targetPort}`,
+        id, type: "shape", source: e.source, target: e.target, sourceHandle: `out${e.sourcePort}`, targetHandle: `in${e.targetPort}`,
         label: s ? shape(s) : undefined, selected: selected.has(id), className: s ? "" : "unknown",
-        labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 4,
       };
     });
   }, [p.design, p.analysis, p.selectedEdges]);
@@ -147,10 +148,10 @@ export function Canvas(p: Props) {
   return (
     <div className="canvas" onDrop={onDrop} onDragOver={(ev) => { ev.preventDefault(); ev.dataTransfer.dropEffect = "copy"; }}>
       <ReactFlow
-        nodes={nodes} edges={edges} nodeTypes={NODE_TYPES}
+        nodes={nodes} edges={edges} nodeTypes={NODE_TYPES} edgeTypes={EDGE_TYPES}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
         deleteKeyCode={null} multiSelectionKeyCode={["Shift", "Meta", "Control"]} minZoom={0.1} maxZoom={2}
-        defaultEdgeOptions={{ type: "smoothstep" }}
+       
       >
         <Background gap={20} size={1} color="#d9dde3" />
         <MiniMap pannable zoomable nodeStrokeWidth={2} nodeColor={(n) => (n.data as LayerFlowNode["data"]).error ? "#e5484d" : "#9aa6b8"} />
