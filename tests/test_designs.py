@@ -6,6 +6,7 @@ import copy
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,11 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import torch
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from export_zoo import MLP, RESIDUAL, database_params, settings_for
 from fastapi.testclient import TestClient
 
 from server.api.app import create_app
 from server.graph import GraphIn
+from server.storage.db import MIGRATIONS, get_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,6 +114,27 @@ def test_bad_bodies_are_422(client: TestClient) -> None:
     did = client.post("/api/v1/designs", json={"graph": MLP}).json()["id"]
     r = client.put(f"/api/v1/designs/{did}", json={"graph": MLP})
     assert r.status_code == 422 and "base_version" in r.text
+
+
+@pytest.mark.parametrize("database_url", database_params())
+def test_startup_migrates_to_the_newest_revision(tmp_path: Path, database_url: str) -> None:
+    settings = settings_for(tmp_path, database_url)
+    with TestClient(create_app(settings)):
+        pass
+    engine = get_engine(settings)
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
+    migrate(engine)  # a second start finds nothing to do
+    if not database_url:
+        with sqlite3.connect(settings.data_dir / "torchcanvas.db") as db:
+            assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
 
 
 def _free_port() -> int:

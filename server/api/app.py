@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from server import __version__
 from server.api import analyze, designs, export, gallery, measure, meta, pages
 from server.api.errors import install_error_handlers
 from server.api.limits import install_limits
 from server.settings import Settings, get_settings
+from server.storage import get_engine
 from server.workers import WorkerPool
 
 ROUTERS = [
@@ -21,7 +23,9 @@ ROUTERS = [
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Worker processes start on the first measuring job; they stop with the app."""
+    """The database is migrated before the first request; worker processes start on the first
+    measuring job and stop with the app."""
+    await run_in_threadpool(get_engine, app.state.settings)
     yield
     app.state.pool.close()
 
