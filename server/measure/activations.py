@@ -13,38 +13,25 @@ import torch
 
 from server import render
 from server.measure.network import InvalidRequest, first_tensor, load, mode
-
-
-def activation_stats(t: torch.Tensor) -> dict[str, Any]:
-    x = t.detach().float()
-    return {
-        "shape": list(t.shape),
-        "mean": x.mean().item(),
-        "std": x.std().item() if x.numel() > 1 else None,
-        "min": x.min().item(),
-        "max": x.max().item(),
-        "zero_fraction": (x == 0).float().mean().item(),
-    }
+from server.measure.stats import summary
 
 
 def run(payload: dict[str, Any]) -> dict[str, Any]:
+    """Per node: statistics of output port 0, in the order the nodes run."""
     net = load(payload)
     train = payload.get("mode", "eval") == "train"
+    ops = {n.id: n.op for n in net.graph.nodes}
     nodes: dict[str, Any] = {}
 
     def visit(node_id: str, outputs: list[Any]) -> None:
         t = first_tensor(outputs)
         if t is not None and t.numel():
-            nodes[node_id] = {"op": type_of(net, node_id), **activation_stats(t)}
+            nodes[node_id] = {"op": ops[node_id], **summary(t)}
 
     with mode(net.model, train), torch.set_grad_enabled(False):
         torch.manual_seed(net.seed)
         net.model.run(*net.inputs, observe=visit)
     return {"mode": "train" if train else "eval", "seed": net.seed, "port": 0, "nodes": nodes}
-
-
-def type_of(net: Any, node_id: str) -> str:
-    return next((n.op for n in net.graph.nodes if n.id == node_id), "?")
 
 
 def image(payload: dict[str, Any]) -> dict[str, Any]:

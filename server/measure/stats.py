@@ -16,22 +16,26 @@ from server.measure.network import InvalidRequest, children, load
 HIST_BINS = 32
 
 
-def tensor_stats(t: torch.Tensor, bins: int = HIST_BINS) -> dict[str, Any]:
-    """Shape, mean, std, min, max, fraction of zeros and a histogram of one tensor."""
-    x = t.detach().float().cpu()
-    if x.numel() == 0:
-        return {"shape": list(t.shape), "numel": 0}
-    counts, edges = torch.histogram(x.flatten(), bins=bins)
+def summary(t: torch.Tensor) -> dict[str, Any]:
+    """Shape, mean, std, min, max and fraction of zeros of a non-empty tensor (on its own device)."""
+    x = t.detach().float()
     return {
         "shape": list(t.shape),
-        "numel": x.numel(),
         "mean": x.mean().item(),
         "std": x.std().item() if x.numel() > 1 else None,
         "min": x.min().item(),
         "max": x.max().item(),
         "zero_fraction": (x == 0).float().mean().item(),
-        "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts.tolist()]},
     }
+
+
+def tensor_stats(t: torch.Tensor, bins: int = HIST_BINS) -> dict[str, Any]:
+    """`summary` plus the element count and a histogram over [min, max]."""
+    if t.numel() == 0:
+        return {"shape": list(t.shape), "numel": 0}
+    counts, edges = torch.histogram(t.detach().float().cpu().flatten(), bins=bins)
+    histogram = {"edges": edges.tolist(), "counts": [int(c) for c in counts.tolist()]}
+    return {**summary(t), "numel": t.numel(), "histogram": histogram}
 
 
 def run(payload: dict[str, Any]) -> dict[str, Any]:
