@@ -60,6 +60,16 @@ def test_init_choices_show_in_stats(client: TestClient) -> None:
     assert fc1["bias"]["mean"] == 1.0 and fc1["bias"]["std"] == 0.0
 
 
+def test_init_choices_show_in_pictures(client: TestClient) -> None:
+    """`ones` fills the heatmap with full red; the default (kaiming uniform) is a spread of colours."""
+    body = {"node": "fc1", "view": "matrix"}
+    ones = _png(client, {"graph": mlp(fc1={"init": {"weight": "ones"}}), **body}).convert("RGB")
+    default = _png(client, {"graph": mlp(), **body}).convert("RGB")
+    rows, cols = slice(TOP, TOP + 256), slice(LEFT, LEFT + 80)  # 64x20 at 4x
+    assert {tuple(c) for c in np.asarray(ones)[rows, cols].reshape(-1, 3)} == {(180, 4, 38)}
+    assert len(np.unique(np.asarray(default)[rows, cols].reshape(-1, 3), axis=0)) > 20
+
+
 def test_conv_filters_are_rgb_tiles_of_the_real_weights(client: TestClient) -> None:
     image = _png(client, {"graph": image_classifier(batch=2), "node": "conv1", "view": "filters", "seed": 1})
     # 32 filters of 3x3 in a 6x6 grid at 12x with 1 px gaps: 6*37-1 = 221 px; 8+221+8 < 256.
