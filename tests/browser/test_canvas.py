@@ -175,6 +175,9 @@ def test_weights_panel_shows_filters_stats_gradients_and_activations(page: Any) 
     expect(page.get_by_test_id("weights-gradients")).to_contain_text("weight")
     expect(page.get_by_test_id("weights-activations")).to_contain_text("conv1")
     expect(page.get_by_test_id("activation-depth")).to_be_visible()
+    page.get_by_role("button", name="feature maps").click()
+    expect(image).to_have_attribute("alt", "first feature maps of conv1", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=weight-image]').naturalWidth > 0")
 
 
 def test_multi_select_copy_paste_and_input_shape(page: Any) -> None:

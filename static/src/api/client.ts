@@ -54,6 +54,8 @@ export const api = {
     })).json(),
   design: async (id: string): Promise<SavedDesign & { graph: GraphV1 }> =>
     (await request(`/api/v1/designs/${encodeURIComponent(id)}`)).json(),
+  activationImage: async (body: Record<string, unknown>, signal?: AbortSignal): Promise<Blob> =>
+    (await post("/api/v1/activations/image", body, signal)).blob(),
   measure: async (what: "weights/stats" | "gradients" | "activations", body: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> =>
     (await post(`/api/v1/${what}`, body, signal)).json(),
 };

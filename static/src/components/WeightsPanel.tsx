@@ -9,7 +9,7 @@ import { ChartView } from "./Chart";
 
 type Row = Record<string, unknown>;
 type Measured = { stats: Row; gradients: Row; activations: Row };
-const VIEWS = ["filters", "matrix", "histogram"] as const;
+const VIEWS = ["filters", "matrix", "histogram", "feature maps"] as const;
 // Shown as a warning in the activations table: most of the layer's outputs are exactly zero.
 const DEAD_FRACTION = 0.5;
 
@@ -53,7 +53,7 @@ function depthChart(acts: Record<string, Row>, selected: string): ChartConfigura
 }
 
 function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
-  const [url, setUrl] = useState<string | null>(null);
+  const [url, setUrl] = useState<{ src: string; view: string } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const body = engineJson(graph);
   useEffect(() => {
@@ -63,8 +63,11 @@ function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
     // Each picture is a job for a worker: wait until the edits pause before asking for one.
     const t = setTimeout(() => {
       setFailure(null);
-      api.weightImage({ graph: JSON.parse(body), node, param: "weight", view }, ctl.signal)
-        .then((b) => { made = URL.createObjectURL(b); setUrl(made); })
+      const graph = JSON.parse(body);
+      const picture = view === "feature maps" ? api.activationImage({ graph, node }, ctl.signal)
+        : api.weightImage({ graph, node, param: "weight", view }, ctl.signal);
+      picture
+        .then((b) => { made = URL.createObjectURL(b); setUrl({ src: made, view }); })
         .catch((e) => { if (!ctl.signal.aborted) { setUrl(null); setFailure(e.message); } });
     }, 250);
     return () => { clearTimeout(t); ctl.abort(); if (made) URL.revokeObjectURL(made); };
@@ -129,7 +132,8 @@ export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: Edi
       <div className="views">
         {VIEWS.map((v) => <button key={v} className={v === view ? "on" : ""} onClick={() => setView(v)}>{v}</button>)}
       </div>
-      {image.url && <img className="weight-image" src={image.url} alt={`${view} of ${id}.weight`} data-testid="weight-image" />}
+      {image.url && <img className="weight-image" src={image.url.src} data-testid="weight-image"
+        alt={image.url.view === "feature maps" ? `first feature maps of ${id}` : `${image.url.view} of ${id}.weight`} />}
       {image.failure && <p className="muted">{image.failure}</p>}
       <button className="primary" onClick={measure} disabled={running} data-testid="measure-run">
         {running ? "Measuring…" : "Measure weights, gradients, activations"}
