@@ -12,11 +12,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import onnx
 import pytest
 import torch
 from export_zoo import ATTENTION, MLP, SEQ2SEQ, ZOO, graph, n, x
 from fastapi.testclient import TestClient
+from onnx.reference import ReferenceEvaluator
 from safetensors.torch import load
 from torch import nn
 
@@ -174,13 +176,18 @@ def test_pt_and_seed(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("name", ["residual block", "seq2seq", "attention", "tensor ops"])
-def test_onnx_passes_the_checker(client: TestClient, name: str) -> None:
+def test_onnx_passes_the_checker_and_computes_the_same(client: TestClient, name: str) -> None:
     r = client.post("/api/v1/export/onnx", json={"graph": ZOO[name]})
     assert r.status_code == 200, r.text
     model = onnx.load_from_string(r.content)
     onnx.checker.check_model(model)
     assert [i.name for i in model.graph.input] == [i["id"] for i in ZOO[name]["inputs"]]
     assert [o.name for o in model.graph.output] == ZOO[name]["outputs"]
+    design = GraphIn.model_validate(ZOO[name])
+    inputs = example_inputs(design)
+    got = ReferenceEvaluator(model).run(None, {i.id: x.numpy() for i, x in zip(design.inputs, inputs, strict=True)})
+    want = outputs(build(design).eval(), inputs)
+    assert all(np.allclose(a, b.numpy(), rtol=1e-4, atol=1e-5) for a, b in zip(got, want, strict=True))
 
 
 def test_onnx_names_the_layers_it_cannot_export(client: TestClient) -> None:
