@@ -4,6 +4,7 @@ import { memo, useEffect, useRef } from "react";
 import type { ErrorOut, NodeAnalysis, PortSpec } from "../api/types";
 import type { EditorNode } from "../model/design";
 import { argValue, count, shape } from "../model/format";
+import { NODE_WIDTH } from "../model/layout";
 import { useDispatch } from "./context";
 
 export type LayerData = {
@@ -64,6 +65,11 @@ function Ports({ node, inPorts, outPorts, result }: Omit<LayerData, "category" |
   );
 }
 
+/** Wide enough that each port's name and shape have room (three ports: about 100 px each). */
+function nodeWidth(data: LayerData): number {
+  return Math.max(NODE_WIDTH, 104 * Math.max(data.inPorts.length, data.outPorts.length));
+}
+
 function LayerNodeView({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const { node, result, error, category } = data;
   // Handles appear when the registry loads or a variadic port grows: React Flow must re-read them.
@@ -79,7 +85,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const outShape = node.kind === "input" ? node.shape : data.outPorts.length === 1 ? result?.outputs[0]?.shape : null;
   return (
     <div className={`tc-node ${node.kind} cat-${category} ${status}${selected ? " selected" : ""}${data.inPorts.length > 1 ? " multi-in" : ""}${data.outPorts.length > 1 ? " multi-out" : ""}`}
-      data-testid={`node-${node.id}`} data-status={status}>
+      data-testid={`node-${node.id}`} data-status={status} style={{ width: nodeWidth(data) }}>
       <Ports node={node} inPorts={data.inPorts} outPorts={data.outPorts} result={result} />
       <div className="head">
         <span className="op">{node.kind === "input" ? "Input" : node.op}</span>
