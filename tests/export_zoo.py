@@ -74,7 +74,13 @@ SHADOWING = graph("shadowing names", [x([2, 6], "nn")], [
     n("print", "Tanh", ["sum"]), n("unused", "Linear", ["nn"], out_features=3),
 ], ["print"])
 
-ZOO = {g["name"]: g for g in (MLP, RESIDUAL, SEQ2SEQ, ATTENTION, TENSOR_OPS, FROZEN, SHADOWING)}
+SMALL_LAYERS = graph("small layers", [x([2, 3, 8, 8])], [
+    n("pool", "AvgPool2d", ["x"], kernel_size=2), n("elu", "ELU", ["pool"], alpha=0.5),
+    n("same", "Identity", ["elu"]), n("silu", "SiLU", ["same"]), n("gate", "Sigmoid", ["silu"]),
+    n("probs", "Softmax", ["gate"], dim=1),
+], ["probs"])
+
+ZOO = {g["name"]: g for g in (MLP, RESIDUAL, SEQ2SEQ, ATTENTION, TENSOR_OPS, FROZEN, SHADOWING, SMALL_LAYERS)}
 
 
 def database_params() -> list[Any]:

@@ -21,12 +21,14 @@ from fastapi.testclient import TestClient
 from onnx.reference import ReferenceEvaluator
 from safetensors.torch import load
 from torch import nn
+from zoo import ZOO as ENGINE_ZOO
 
 from server.api.app import create_app
 from server.builder import build, example_inputs
 from server.export.python_code import class_name, literal, python_module
 from server.export.weights import WeightsFormat, state_dict, weights_bytes
 from server.graph import GraphIn
+from server.registry import REGISTRY
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +51,17 @@ def outputs(model: nn.Module, inputs: list[torch.Tensor]) -> tuple[torch.Tensor,
     return out if isinstance(out, tuple) else (out,)
 
 
-@pytest.mark.parametrize("name", list(ZOO))
+EVERY_DESIGN = {**{f"engine zoo {k}": g for k, (g, _) in ENGINE_ZOO.items()}, **ZOO}
+
+
+def test_the_designs_use_every_registered_op() -> None:
+    used = {node["op"] for g in EVERY_DESIGN.values() for node in g["nodes"]}
+    assert set(REGISTRY) - used == set(), "add a design using these ops to tests/export_zoo.py"
+
+
+@pytest.mark.parametrize("name", list(EVERY_DESIGN))
 def test_exported_class_matches_server_model(name: str, tmp_path: Path) -> None:
-    design = GraphIn.model_validate(ZOO[name])
+    design = GraphIn.model_validate(EVERY_DESIGN[name])
     code = python_module(design)
     ast.parse(code)
     module = import_source(code, tmp_path)
@@ -115,7 +125,7 @@ def test_weights_file_loads_into_hand_written_torch(client: TestClient, design: 
 
 
 def test_generated_code_passes_ruff(tmp_path: Path) -> None:
-    for i, design in enumerate(ZOO.values()):
+    for i, design in enumerate(EVERY_DESIGN.values()):
         (tmp_path / f"design_{i}.py").write_text(python_module(GraphIn.model_validate(design)))
     for rules in ([], RUFF_RULES):
         ruff = subprocess.run([ROOT / ".venv/bin/ruff", "check", *rules, str(tmp_path)], capture_output=True,
