@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import io
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 import torch
 
-from server import render
-
 matplotlib.use("Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import matplotlib.pyplot as plt
+
+from server import render
 
 REPEATS = 7
 
