@@ -1,7 +1,7 @@
 // The designer: wires the state, the live analysis and the panels together; owns no logic of its own.
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { ApiError, api } from "./api/client";
+import { ApiError, api, setToken } from "./api/client";
 import type { GraphV1, OpSpec, OpsOut } from "./api/types";
 import { Canvas } from "./components/Canvas";
 import { DispatchContext } from "./components/context";
@@ -40,8 +40,15 @@ function useServerSave(graph: GraphV1, boot: Boot, dispatch: (a: Action) => void
   const [saving, setSaving] = useState(false);
   const save = useCallback(async () => {
     setSaving(true);
+    const put = () => (saved ? api.updateDesign(saved.id, graph, saved.version) : api.createDesign(graph));
     try {
-      const out = saved ? await api.updateDesign(saved.id, graph, saved.version) : await api.createDesign(graph);
+      const out = await put().catch((e) => {
+        // A shared server asks for its token: ask the person once, then try again.
+        const token = e instanceof ApiError && e.status === 401 ? window.prompt(`${e.message}\n\nToken:`) : null;
+        if (!token) throw e;
+        setToken(token);
+        return put();
+      });
       setSaved({ id: out.id, version: out.version });
       window.history.replaceState(null, "", `/d/${out.id}`);
     } catch (e) {

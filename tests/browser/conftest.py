@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60
     raise RuntimeError(f"the server did not answer at {url} within {timeout_s} s")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve(data_dir: Path, **env: str) -> Iterator[str]:
+    """`python -m server` on a free loopback port, with extra TORCHCANVAS_* settings."""
     if not (ROOT / "static" / "dist" / ".vite" / "manifest.json").exists():
         pytest.fail("the canvas is not built: run `bash scripts/install.sh` (or `npm run build` in static/)")
     port = _free_port()
-    env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(tmp_path_factory.mktemp("browser-data"))}
+    full_env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(data_dir), **env}
     proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env)
+                            cwd=ROOT, env=full_env)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -61,6 +63,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture
+def serve_with() -> Any:
+    """`serve` for a test that needs a server with settings of its own."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(tmp_path_factory.mktemp("browser-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -193,3 +193,27 @@ def test_multi_select_copy_paste_and_input_shape(page: Any) -> None:
     page.get_by_test_id("input-shape").fill("32, 784")
     page.get_by_test_id("input-shape").press("Enter")
     expect(page.get_by_test_id("shape-fc3")).to_have_text("[32, 10]")
+
+
+def test_a_shared_server_asks_for_its_token_to_save(browser: Any, serve_with: Any, tmp_path: Any) -> None:
+    with serve_with(tmp_path, TORCHCANVAS_TOKEN="s3cret") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        try:
+            page = context.new_page()
+            asked: list[str] = []
+
+            def answer(dialog: Any) -> None:
+                asked.append(dialog.message)
+                dialog.accept("s3cret")
+
+            page.on("dialog", answer)
+            page.goto(url + "/")
+            page.locator("body[data-painted][data-fitted]").wait_for()
+            page.get_by_test_id("save").click()
+            expect(page.get_by_test_id("saved-as")).to_contain_text("v1")
+            assert len(asked) == 1 and "token" in asked[0]
+            page.get_by_test_id("save").click()  # the tab keeps the token: no second question
+            expect(page.get_by_test_id("saved-as")).to_contain_text("v2")
+            assert len(asked) == 1
+        finally:
+            context.close()

@@ -21,8 +21,18 @@ async function failure(res: Response): Promise<ApiError> {
   return new ApiError(`${res.status} ${res.statusText}`, res.status, "http_error");
 }
 
+const TOKEN_KEY = "torchcanvas:token";
+
+/** The write token of a shared server (TORCHCANVAS_TOKEN), kept for this tab only. */
+export function setToken(token: string) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(path, init);
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = new Headers(init.headers);
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  const res = await fetch(path, { ...init, headers });
   if (!res.ok) throw await failure(res);
   return res;
 }
