@@ -3,11 +3,12 @@ one thread).
 
 Run: .venv/bin/python bench/profile_bench.py [--no-http]
 
-1. Fidelity: the profile job runs in a worker process (`WorkerPool`, exactly as the API runs it);
-   in the same run the same model (built by `server.builder.build`, same seed, same inputs) is
-   timed in this process with `torch.utils.benchmark.Timer(...).blocked_autorange()`, one thread.
-   Rounds alternate so that machine noise hits both.
-2. The same comparison with the job's timing called in this process (no process boundary).
+1. Fidelity: the profile job runs in a worker process (`WorkerPool`, exactly as the API runs it)
+   with `reference: true`, so the same worker times the same model and inputs right after with
+   `torch.utils.benchmark.Timer(...).blocked_autorange()`, one thread: the reported forward median
+   against Timer's, same process, same run.
+2. Across processes: the worker's forward median against Timer in this process on the same model
+   (built by `server.builder.build`, same seed, same inputs), rounds alternating.
 3. (Skipped with --no-http.) `POST /api/v1/profile` through the in-process client: the first
    request (worker start included) and warm requests, with the default `min_time_s` of 0.5 s.
 """
@@ -57,15 +58,18 @@ def table(title: str, rounds: list[tuple[float, float]]) -> None:
     print(f"| median | | | **{statistics.median(o / t for o, t in rounds):.3f}** |")
 
 
-def worker_rounds(payload: dict[str, Any]) -> list[tuple[float, float]]:
+def worker_rounds(payload: dict[str, Any]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(forward, Timer in the worker) and (forward, Timer in this process) per round."""
     pool = WorkerPool(workers=1, threads=1, queue_size=0, timeout_s=120)
+    same, across = [], []
     try:
         asyncio.run(pool.run("profile", {**payload, "min_time_s": 0.05}))  # start the worker
-        out = []
         for _ in range(ROUNDS):
-            ours = asyncio.run(pool.run("profile", payload))["forward"]["median_ms"]
-            out.append((ours, torch_timer_ms(payload["graph"])))
-        return out
+            result = asyncio.run(pool.run("profile", {**payload, "reference": True}))
+            ours = result["forward"]["median_ms"]
+            same.append((ours, result["reference"]["median_ms"]))
+            across.append((ours, torch_timer_ms(payload["graph"])))
+        return same, across
     finally:
         pool.close()
 
@@ -89,9 +93,9 @@ def http_requests(payload: dict[str, Any]) -> None:
 def main() -> None:
     torch.set_num_threads(1)
     payload = {"graph": image_classifier(batch=32), "mode": "eval", "threads": 1, "min_time_s": MIN_TIME_S}
-    table("Worker process (as the API runs it) vs Timer in this process", worker_rounds(payload))
-    local = [(profile.run(payload)["forward"]["median_ms"], torch_timer_ms(payload["graph"])) for _ in range(ROUNDS)]
-    table("Job timing in this process vs Timer in this process", local)
+    same, across = worker_rounds(payload)
+    table("Reported forward median vs Timer in the same worker process, same run", same)
+    table("Reported forward median (worker) vs Timer in this process", across)
     instrumented = profile.run(payload)["instrumented"]
     print(f"\ninstrumented per-node pass: {instrumented}")
     if "--no-http" not in sys.argv:

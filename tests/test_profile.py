@@ -32,10 +32,13 @@ def check_timing(t: dict[str, Any]) -> None:
 
 
 def test_eval_profile_reports_method_nodes_and_overhead(client: TestClient) -> None:
-    result = profile(client, threads=1)
+    result = profile(client, threads=1, reference=True)
     assert (result["device"], result["threads"], result["mode"], result["grad_enabled"]) == ("cpu", 1, "eval", False)
     check_timing(result["forward"])
-    assert result["backward"] is None and result["sweep"] is None
+    ref = result["reference"]
+    assert ref["method"] == "torch.utils.benchmark.Timer.blocked_autorange" and ref["median_ms"] > 0
+    assert ref["forward_ratio"] == pytest.approx(result["forward"]["median_ms"] / ref["median_ms"], rel=1e-3)
+    assert result["backward"] is None and result["sweep"] is None and profile(client)["reference"] is None
     assert list(result["nodes"]) == IMAGE_CLASSIFIER_IDS
     assert sum(n["share"] for n in result["nodes"].values()) == pytest.approx(1.0, abs=0.01)
     convs = sum(result["nodes"][c]["median_ms"] for c in ("conv1", "conv2", "conv3"))

@@ -48,6 +48,7 @@ class ProfileIn(MeasureIn):
     warmup: Annotated[int, Field(ge=0, le=100)] = 3
     min_time_s: Annotated[float, Field(gt=0, le=30)] = 0.5
     batch_sizes: Annotated[list[Annotated[int, Field(ge=1, le=65536)]] | None, Field(max_length=8)] = None
+    reference: bool = False
 
 
 class WeightsImageIn(MeasureIn):

@@ -4,7 +4,9 @@ Forward (and backward) times come from `server.measure.timing` (the torch.utils.
 Per-node times come from one instrumented pass (`DesignModule.run` with a clock observer that
 charges each node the time since the previous one), repeated `INSTRUMENTED_PASSES` times for a
 median; each instrumented pass is paired with a plain forward, and the difference of their medians
-is reported as the instrumentation's overhead rather than hidden in the node times.
+is reported as the instrumentation's overhead rather than hidden in the node times. With
+`reference: true` the same forward is also timed by `torch.utils.benchmark.Timer.blocked_autorange`
+in the same process, and both figures are answered, so a reader can check the method.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.benchmark import Timer
 
 from server.builder import example_inputs
 from server.graph import GraphIn
@@ -149,6 +152,18 @@ def _sweep(
     return out
 
 
+def _reference(net: Network, grad: bool, min_time_s: float, ours: timing.Timing) -> dict[str, Any]:
+    """torch.utils.benchmark's own figure for the same forward, in the same process, to check ours."""
+    forward = _forward_fn(net, grad)
+    timer = Timer("forward()", globals={"forward": forward}, num_threads=torch.get_num_threads())
+    m = timer.blocked_autorange(min_run_time=min_time_s)
+    median_ms = float(m.median) * 1e3
+    return {
+        "method": "torch.utils.benchmark.Timer.blocked_autorange", "median_ms": round(median_ms, 4),
+        "iqr_ms": round(float(m.iqr) * 1e3, 4), "forward_ratio": round(ours.median_ms / median_ms, 4),
+    }
+
+
 def run(payload: dict[str, Any]) -> dict[str, Any]:
     """Time the network as the request asks; see the module docstring for the method."""
     net = load(payload)
@@ -160,6 +175,7 @@ def run(payload: dict[str, Any]) -> dict[str, Any]:
     with mode(net.model, train):
         forward = timing.blocked(_forward_fn(net, train), min_time_s=min_time_s, warmup=warmup,
                                  device=net.device)
+        reference = _reference(net, train, min_time_s, forward) if payload.get("reference") else None
         back = _backward(net, min_time_s, warmup) if backward else None
         nodes, instrumented, live_peak = _per_node(net, train)
         peak, peak_method = _peak_memory(net, live_peak, train, backward)
@@ -168,7 +184,7 @@ def run(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "device": str(net.device), "threads": threads, "mode": "train" if train else "eval",
         "grad_enabled": train, "method": "blocked runs after warm-up, median and IQR (torch.utils.benchmark)",
-        "forward": forward.to_json(), "backward": back.to_json() if back else None,
+        "forward": forward.to_json(), "reference": reference, "backward": back.to_json() if back else None,
         "nodes": nodes, "instrumented": instrumented,
         "peak_memory_bytes": peak, "peak_memory_method": peak_method, "sweep": sweep,
     }
