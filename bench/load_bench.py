@@ -46,6 +46,7 @@ PROFILE = {"mode": "train", "backward": True, "min_time_s": 2.0, "warmup": 3, "b
 class Stats:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    refused: int = 0
     seconds: float = 0.0
 
     def pct(self, p: float) -> float:
@@ -185,6 +186,7 @@ async def profilers(url: str, body: bytes, n: int, stop: asyncio.Event, stats: S
             t = time.perf_counter()
             resp = await client.post(url, content=body, headers=JSON)
             if resp.status_code == 429:
+                stats.refused += 1
                 await asyncio.sleep(0.5)
                 continue
             stats.latencies_ms.append((time.perf_counter() - t) * 1000)
@@ -218,7 +220,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per phase (at most)")
     args = parser.parse_args()
     body = json.dumps(image_classifier()).encode()
-    rows = []
+    rows: list[str] = []
+    notes: list[str] = []
     with tempfile.TemporaryDirectory() as data:
         server = ours(free_port(), data)
         try:
@@ -242,13 +245,16 @@ def main() -> None:
                 warm(server.url + "/api/v1/analyze", body)
                 analyze, health, jobs = asyncio.run(under_profiles(server.url, body, args.requests, args.seconds))
                 rows += [analyze.row("Torchcanvas analyze, 16 clients, while 4 clients run profile jobs"),
-                         health.row("`GET /api/v1/health` every 50 ms meanwhile"),
-                         jobs.row("profile jobs finished meanwhile (each: train + backward, batch sweep)")]
+                         health.row("`GET /api/v1/health` every 50 ms meanwhile")]
+                notes.append(f"profile jobs during that phase: {jobs.refused} answered 429 (queue full), "
+                             f"{len(jobs.latencies_ms)} finished, {jobs.errors} failed; the rest were running "
+                             "or queued")
         finally:
             server.close()
     print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; body {len(body)} bytes")
     print("| Load | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|")
     print("\n".join(rows))
+    print("\n".join(notes))
 
 
 if __name__ == "__main__":
