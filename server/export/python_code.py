@@ -33,6 +33,8 @@ class Unwritable(GraphError):
 
 def literal(value: Any, node: str = "") -> str:
     """Python source for a constant: bools, numbers, strings, None, and lists/tuples of them."""
+    if isinstance(value, str) and value.isascii() and value.isprintable() and not set(value) & {'"', "\\"}:
+        return f'"{value}"'  # the quotes a person (and ruff format) would use
     if value is None or isinstance(value, bool | int | str):
         return repr(value)
     if isinstance(value, float):
@@ -167,18 +169,16 @@ def _port_name(node: str, port: int, name: str) -> str:
     return node if port == 0 else name if name.startswith(node + "_") else f"{node}_{name}"
 
 
-def _forward_line(spec: OpSpec, node: NodeIn, args: dict[str, Any], names: Names, wanted: set[int]) -> str:
+def _forward_lines(spec: OpSpec, node: NodeIn, args: dict[str, Any], names: Names, wanted: set[int]) -> list[str]:
     inputs = [names.ref(t) for t in node.inputs]
     if spec.kind == "module":
-        call = f"self.{node.id}({_call_args(spec.pack(inputs))})"
         outs = [names.bind(node.id, i, _port_name(node.id, i, port)) if i in wanted else "_"
                 for i, port in enumerate(spec.outputs)]
-    else:
-        values = {k: literal(v, node.id) for k, v in args.items()}
-        call = spec.code.format(*inputs, inputs=", ".join(inputs), **values)
-        outs = [names.bind(node.id, 0, node.id)]
-    target = _pattern(spec.out_paths, outs)
-    return call if target == "_" else f"{target} = {call}"
+        parts = [_call_args((p,)) for p in spec.pack(inputs)]
+        return _call_lines(_pattern(spec.out_paths, outs), f"self.{node.id}", parts)
+    values = {k: literal(v, node.id) for k, v in args.items()}
+    call = spec.code.format(*inputs, inputs=", ".join(inputs), **values)
+    return [f"{names.bind(node.id, 0, node.id)} = {call}"]
 
 
 def _wanted_ports(graph: GraphIn, live: set[str]) -> dict[str, set[int]]:
@@ -241,10 +241,8 @@ def _class_source(graph: GraphIn, analysis: Analysis, name: str) -> list[str]:
             if not node.trainable:
                 extras.append(f"self.{node.id}.requires_grad_(False)")
         if node.id in live:
-            forward.append(_forward_line(spec, node, facts.args, names, wanted.get(node.id, set())))
-    results = [names.ref(t) for t in graph.outputs]
-    returns = "torch.Tensor" if len(results) == 1 else f"tuple[{', '.join(['torch.Tensor'] * len(results))}]"
-    signature = ", ".join(f"{p}: torch.Tensor" for p in params)
+            forward += _forward_lines(spec, node, facts.args, names, wanted.get(node.id, set()))
+    forward += _call_lines("", "return ", [names.ref(t) for t in graph.outputs], bare=True)
     totals = analysis.totals
     return [
         f"class {name}(nn.Module):",
@@ -254,18 +252,29 @@ def _class_source(graph: GraphIn, analysis: Analysis, name: str) -> list[str]:
         "        super().__init__()",
         *(f"        {line}" for line in inits + extras),
         "",
-        f"    def forward(self, {signature}) -> {returns}:",
+        *(f"    {line}" for line in _signature(params, len(graph.outputs))),
         *(f"        {line}" for line in forward),
-        f"        return {', '.join(results)}",
     ]
 
 
-def _call_lines(target: str, callee: str, parts: list[str], width: int = 96) -> list[str]:
-    """`target = callee(parts)`, one argument per line when that is too long (as ruff format would)."""
-    line = f"{target} = {callee}({', '.join(parts)})"
-    if len(line) <= width or not parts:
+def _signature(params: list[str], outputs: int) -> list[str]:
+    """`def forward(self, x: torch.Tensor) -> torch.Tensor:`, one parameter per line when long."""
+    returns = ("torch.Tensor" if outputs == 1 else "tuple[torch.Tensor, ...]" if outputs > 3
+               else f"tuple[{', '.join(['torch.Tensor'] * outputs)}]")
+    typed = [f"{p}: torch.Tensor" for p in params]
+    return _call_lines("", "def forward", ["self", *typed], suffix=f" -> {returns}:")
+
+
+def _call_lines(target: str, callee: str, parts: list[str], *, suffix: str = "", bare: bool = False,
+                width: int = 100) -> list[str]:
+    """`target = callee(parts)`, one argument per line when that is too long (as ruff format would);
+    `bare` writes `return a, b` rather than a call."""
+    head = f"{target} = {callee}" if target and target != "_" else callee
+    opening, closing = ("", "") if bare else ("(", ")")
+    line = f"{head}{opening}{', '.join(parts)}{closing}{suffix}"
+    if len(line) <= width or not parts or (bare and len(parts) == 1):  # `return (x,)` would be a tuple
         return [line]
-    return [f"{target} = {callee}(", *(f"    {p}," for p in parts), ")"]
+    return [f"{head}(", *(f"    {p}," for p in parts), f"){suffix}"]
 
 
 def _main_source(name: str, example: list[str], outputs: int) -> list[str]:
