@@ -165,6 +165,7 @@ def _start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
 def test_every_acknowledged_save_survives_sigkill(tmp_path: Path) -> None:
     proc, base = _start_server(tmp_path)
     acked: dict[str, dict[int, str]] = {}
+    count = threading.Semaphore(0)  # one release per acknowledged save
     stop = threading.Event()
 
     def stream(worker: int) -> None:
@@ -172,6 +173,7 @@ def test_every_acknowledged_save_survives_sigkill(tmp_path: Path) -> None:
             try:
                 did = http.post("/api/v1/designs", json={"graph": renamed(MLP, f"w{worker} v1")}).json()["id"]
                 acked[did] = {1: f"w{worker} v1"}
+                count.release()
                 version = 1
                 while not stop.is_set():
                     name = f"w{worker} v{version + 1}"
@@ -179,14 +181,15 @@ def test_every_acknowledged_save_survives_sigkill(tmp_path: Path) -> None:
                                                                   "base_version": version})
                     version = r.json()["version"]
                     acked[did][version] = name
+                    count.release()
             except (httpx.TransportError, KeyError, ValueError):
                 return  # the server died mid-request: that save was never acknowledged
 
     workers = [threading.Thread(target=stream, args=(i,)) for i in range(3)]
     for w in workers:
         w.start()
-    while sum(len(v) for v in acked.values()) < 60:
-        time.sleep(0.01)
+    for _ in range(60):
+        assert count.acquire(timeout=60), "the saves stalled"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     stop.set()
