@@ -53,6 +53,8 @@ UPLOAD_PATH = re.compile(r"/api/v1/designs/[^/]+/weights")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL)
 _NOT_A_NUMBER = re.compile(rb"NaN|Infinity")
 _DIGITS = re.compile(rb"[0-9]+")
+# Python's parser turns 1e400 into inf: a positive exponent of 300 or more is refused like Infinity.
+_HUGE_EXPONENT = re.compile(rb"[eE]\+?0*[3-9][0-9]{2,}|[eE]\+?0*[1-9][0-9]{3,}")
 _OPEN = np.zeros(256, dtype=np.int8)
 _OPEN[[ord("["), ord("{")]] = 1
 _OPEN[[ord("]"), ord("}")]] = -1
@@ -100,8 +102,9 @@ def check_json_shape(body: bytes, settings: Settings) -> None:
     if depth > settings.max_json_depth:
         raise BadJson(f"the JSON body is nested {depth} levels deep; this server takes at most "
                       f"{settings.max_json_depth} (TORCHCANVAS_MAX_JSON_DEPTH)")
-    if _NOT_A_NUMBER.search(bare):
-        raise BadJson("the JSON body holds NaN or Infinity, which JSON does not allow: send a finite number")
+    if _NOT_A_NUMBER.search(bare) or _HUGE_EXPONENT.search(bare):
+        raise BadJson("the JSON body holds NaN, Infinity or a number too large to be finite (1e300 or more): "
+                      "send a finite number")
     longest = max((len(m) for m in _DIGITS.findall(bare)), default=0)
     if longest > settings.max_number_digits:
         raise BadJson(f"the JSON body holds a number of {longest} digits; this server takes at most "
