@@ -160,14 +160,23 @@ FUNCTIONS: dict[Any, Rule] = {
     torch.reshape: RESHAPE, torch.permute: PERMUTE, torch.transpose: TRANSPOSE, torch.mean: MEAN,
     torch.flatten: FLATTEN, F.relu: RELU, torch.relu: RELU, torch.tanh: TANH, torch.sigmoid: SIGMOID,
     F.gelu: Rule("GELU", 1, (("approximate", "none"),)), F.silu: Rule("SiLU", 1), F.softmax: SOFTMAX,
-    torch.softmax: SOFTMAX,
+    torch.softmax: SOFTMAX, F.log_softmax: Rule("LogSoftmax", 1, (("dim", None),)),
+    F.leaky_relu: Rule("LeakyReLU", 1, (("negative_slope", 0.01),)),
+    F.max_pool2d: Rule("MaxPool2d", 1, (("kernel_size", None), ("stride", None), ("padding", 0), ("dilation", 1),
+                                         ("ceil_mode", False))),
+    F.avg_pool2d: Rule("AvgPool2d", 1, (("kernel_size", None), ("stride", None), ("padding", 0),
+                                         ("ceil_mode", False), ("count_include_pad", True),
+                                         ("divisor_override", None))),
+    F.adaptive_avg_pool2d: Rule("AdaptiveAvgPool2d", 1, (("output_size", None),)),
 }
 METHODS: dict[str, Rule] = {
     "add": ADD, "mul": MUL, "matmul": MATMUL, "reshape": RESHAPE, "view": RESHAPE, "permute": PERMUTE,
     "transpose": TRANSPOSE, "mean": MEAN, "flatten": FLATTEN, "relu": RELU, "tanh": TANH, "sigmoid": SIGMOID,
     "softmax": SOFTMAX,
 }
-IGNORED_KWARGS = frozenset({"inplace"})
+# Keywords that change nothing our ops compute (fx fills some of them in with their defaults).
+ANY, MISSING = object(), object()
+HARMLESS_KWARGS: dict[str, Any] = {"inplace": ANY, "_stacklevel": ANY, "return_indices": False}
 
 
 def _bind(rule: Rule, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -184,7 +193,8 @@ def _bind(rule: Rule, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[li
     else:
         bound = {name: rest[i] if i < len(rest) else kwargs.pop(name, default)
                  for i, (name, default) in enumerate(rule.params)}
-    extra = {k: v for k, v in kwargs.items() if k not in IGNORED_KWARGS and v is not None}
+    extra = {k: v for k, v in kwargs.items()
+             if v is not None and HARMLESS_KWARGS.get(k, MISSING) not in (ANY, v)}
     if extra:
         raise ValueError(f"argument {next(iter(extra))}= has no place in {rule.op}")
     constants = [v for v in bound.values() for v in (v if isinstance(v, list) else [v])]

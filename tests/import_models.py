@@ -84,6 +84,23 @@ class Reshaping(nn.Module):
         return torch.flatten(self.fc(z), 1) * y.permute(1, 0).transpose(0, 1)
 
 
+class LeNet(nn.Module):
+    """The classic, written with functional pooling and a flattening view."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 4 * 4, 120)
+        self.fc2 = nn.Linear(120, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.avg_pool2d(F.leaky_relu(self.conv2(x), 0.1), kernel_size=2, stride=2)
+        x = x.view(-1, 16 * 4 * 4)
+        return F.log_softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+
+
 class Untraceable(nn.Module):
     def __init__(self) -> None:
         super().__init__()

@@ -27,6 +27,7 @@ CASES = [
     (models.Seq2Seq, [([2, 7, 5], F32), ([2, 6, 3], F32)]),
     (models.TinyTransformer, [([2, 6], I64)]),
     (models.Reshaping, [([2, 3, 6, 6], F32), ([2, 5], F32)]),
+    (models.LeNet, [([3, 1, 28, 28], F32)]),
 ]
 
 
