@@ -74,3 +74,15 @@ def test_full_queue_answers_429_and_health_stays_fast(client: TestClient) -> Non
     assert statistics.median(took) < 0.1 and max(took) < 0.25
     long_job.join()
     assert answers == [200]
+
+
+def test_a_design_that_fails_on_real_tensors_names_the_node(client: TestClient) -> None:
+    """float16 inputs into float32 weights: whether the analysis or the real run catches it, a 422 on 'c'."""
+    graph = {"version": 1, "inputs": [{"id": "x", "shape": [2, 3, 8, 8], "dtype": "float16"}],
+             "nodes": [{"id": "c", "op": "Conv2d", "args": {"out_channels": 4, "kernel_size": 3}, "inputs": ["x"]}],
+             "outputs": ["c"]}
+    for path in ("/api/v1/profile", "/api/v1/gradients", "/api/v1/activations"):
+        body = {"graph": graph, "min_time_s": 0.01} if path.endswith("profile") else {"graph": graph}
+        r = client.post(path, json=body)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["error"]["details"][0]["node"] == "c"

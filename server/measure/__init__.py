@@ -10,12 +10,16 @@ from collections.abc import Callable
 from typing import Any
 
 from server.measure import activations, gradients, profile, stats
+from server.measure.network import guarded
 
 JOBS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "profile": profile.run,
-    "weights_stats": stats.run,
-    "weights_image": stats.image,
-    "gradients": gradients.run,
-    "activations": activations.run,
-    "activations_image": activations.image,
+    name: guarded(job)
+    for name, job in {
+        "profile": profile.run,
+        "weights_stats": stats.run,
+        "weights_image": stats.image,
+        "gradients": gradients.run,
+        "activations": activations.run,
+        "activations_image": activations.image,
+    }.items()
 }

@@ -62,7 +62,8 @@ def run(payload: dict[str, Any]) -> dict[str, Any]:
     net = load(payload)
     kind = payload.get("loss", "sum")
     if not any(p.requires_grad for p in net.model.parameters()):
-        raise InvalidRequest("every node is frozen (trainable: false): there is no gradient to measure")
+        raise InvalidRequest("the design has no trainable parameters (no layer with weights, or every such "
+                             "node is frozen with trainable: false): there is no gradient to measure")
     with mode(net.model, True):
         torch.manual_seed(net.seed)
         loss, against = loss_of(kind, net.model(*net.inputs))

@@ -7,7 +7,7 @@ with the same seed, so one graph and one seed always give the same numbers and p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -86,3 +86,44 @@ def mode(model: nn.Module, train: bool) -> Iterator[None]:
         yield
     finally:
         model.train(before)
+
+
+class RunFailed(TorchcanvasError):
+    """The design passed the analysis but fails on real tensors (a dtype mix, say): the node says where."""
+
+    status = 422
+    code = "run_failed"
+
+
+def _failing_node(payload: dict[str, Any]) -> str | None:
+    """Run one forward node by node and return the id of the node that raises, if one does."""
+    net = load(payload)
+    done: list[str] = []
+    try:
+        with torch.no_grad():
+            net.model.run(*net.inputs, observe=lambda node_id, _outputs: done.append(node_id))
+    except Exception:
+        ran = set(done)
+        return next((s.node for s in net.model.steps if s.node not in ran), None)
+    return None
+
+
+def guarded(job: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    """Turn a torch failure inside a job into a 422 naming the node that fails, never a 500."""
+
+    def run(payload: dict[str, Any]) -> Any:
+        try:
+            return job(payload)
+        except TorchcanvasError:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError) as e:
+            reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+            node = _failing_node(payload)
+            if node is None:
+                raise RunFailed(f"the network fails on real tensors: {reason}") from e
+            raise RunFailed(
+                f"node {node!r} fails on real tensors: {reason}; check its inputs' dtypes and its arguments",
+                details=[{"node": node, "message": reason}],
+            ) from e
+
+    return run

@@ -70,8 +70,8 @@ def _loss(outputs: Any) -> torch.Tensor:
 def _backward(net: Network, min_time_s: float, warmup: int) -> timing.Timing:
     """Backward alone: each sample runs a fresh forward untimed, then times `loss.backward()`."""
     if not any(p.requires_grad for p in net.model.parameters()):
-        raise InvalidRequest("backward was asked for but every node is frozen (trainable: false): "
-                             "nothing to time")
+        raise InvalidRequest("backward was asked for but the design has no trainable parameters (no layer "
+                             "with weights, or every such node is frozen): nothing to time")
     forward = _forward_fn(net, True)
 
     def prepare() -> torch.Tensor:
