@@ -136,6 +136,8 @@ class WorkerPool:
         self._started = False
         self._closed = False
         self._avg_s = 1.0
+        self._starting = 0
+        self._start_error = ""
         self._executor = ThreadPoolExecutor(workers + queue_size, thread_name_prefix="torchcanvas-wait")
 
     @property
@@ -190,6 +192,11 @@ class WorkerPool:
             except queue.Empty:
                 if self._closed:
                     raise WorkerFailed("the server is shutting down: retry in a moment") from None
+                with self._lock:
+                    stuck = not self._all and self._starting == 0 and self._start_error
+                if stuck:  # every start failed: say why, and try again for the next job
+                    self._spawn_in_background()
+                    raise WorkerFailed(f"no worker process could start ({self._start_error}): retry later") from None
 
     def _run_blocking(self, job: str, payload: dict[str, Any], timeout_s: float) -> Any:
         worker = self._take()
@@ -223,13 +230,20 @@ class WorkerPool:
         self._spawn_in_background()
 
     def _spawn_in_background(self) -> None:
+        with self._lock:
+            self._starting += 1
+
         def spawn() -> None:
             try:
                 worker = start_worker(self.threads)
-            except Exception:
+            except Exception as e:
                 log.exception("a worker failed to start")
+                with self._lock:
+                    self._starting -= 1
+                    self._start_error = str(e)[:200] or type(e).__name__
                 return
             with self._lock:
+                self._starting -= 1
                 if self._closed:
                     worker.kill()
                     return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import resource
 import statistics
 import threading
@@ -12,6 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from measure_zoo import chain, image_classifier, measuring_client
+
+from server import workers
+from server.errors import WorkerFailed
 
 TIMEOUT_S = 3.0
 
@@ -86,3 +90,19 @@ def test_a_design_that_fails_on_real_tensors_names_the_node(client: TestClient) 
         r = client.post(path, json=body)
         assert r.status_code == 422, (path, r.text)
         assert r.json()["error"]["details"][0]["node"] == "c"
+
+
+def test_a_pool_whose_workers_cannot_start_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that cannot start (no memory for another interpreter, say) is a 503, not a hang."""
+
+    def no_start(threads: int) -> None:
+        raise OSError("cannot allocate memory")
+
+    monkeypatch.setattr(workers, "start_worker", no_start)
+    pool = workers.WorkerPool(workers=1, threads=1, queue_size=0, timeout_s=5)
+    try:
+        with pytest.raises(WorkerFailed, match=r"no worker process could start \(cannot allocate memory\)"):
+            asyncio.run(pool.run("weights_stats", {"graph": image_classifier(batch=1)}))
+        assert pool.in_flight == 0
+    finally:
+        pool.close()
