@@ -109,6 +109,18 @@ def test_delete_and_missing(client: TestClient) -> None:
     assert put.status_code == 404
 
 
+def test_hostile_ids_and_versions_are_4xx(client: TestClient) -> None:
+    did = client.post("/api/v1/designs", json={"graph": MLP}).json()["id"]
+    for path in ("/api/v1/designs/a%00b", f"/api/v1/designs/{'a' * 5000}", "/api/v1/designs/%E2%80%AE/versions",
+                 f"/api/v1/designs/{did}/versions/{10**30}", f"/api/v1/designs/{did}/versions/-1",
+                 "/api/v1/designs/a%00b/weights"):
+        r = client.get(path)
+        assert r.status_code in (404, 422) and "error" in r.json(), path
+    huge = client.put(f"/api/v1/designs/{did}", json={"graph": MLP, "base_version": 10**30})
+    assert huge.status_code == 422
+    assert client.put("/api/v1/designs/a%00b", json={"graph": MLP, "base_version": 1}).status_code == 404
+
+
 def test_bad_bodies_are_422(client: TestClient) -> None:
     assert client.post("/api/v1/designs", json={"graph": {"version": 2}}).status_code == 422
     did = client.post("/api/v1/designs", json={"graph": MLP}).json()["id"]

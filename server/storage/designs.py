@@ -7,6 +7,7 @@ A save names the version it was based on; when another save got there first the 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from server.storage.db import session
 from server.storage.models import Design, DesignVersion, DesignWeights
 
 ID_BYTES = 12  # 96 random bits, 16 URL-safe characters
+ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,13 @@ def _missing(design_id: str) -> NotFound:
     return NotFound(f"no design {design_id[:64]!r}: it was deleted or the link is wrong")
 
 
+def checked_id(design_id: str) -> str:
+    """An id of the shape we make; anything else (a NUL byte, 10 kB of text) is simply not found."""
+    if not ID_SHAPE.fullmatch(design_id):
+        raise _missing(design_id)
+    return design_id
+
+
 def create_design(settings: Settings, graph: dict[str, Any], params: int | None) -> DesignRecord:
     """Stores `graph` as version 1 of a new design."""
     now = _now()
@@ -79,6 +88,7 @@ def update_design(
     settings: Settings, design_id: str, graph: dict[str, Any], params: int | None, base_version: int
 ) -> DesignRecord:
     """Saves `graph` as the next version, only when the head is still `base_version`."""
+    checked_id(design_id)
     now = _now()
     name = str(graph.get("name", "design"))[:200]
     with session(settings) as s:
@@ -104,6 +114,7 @@ def update_design(
 
 def get_design(settings: Settings, design_id: str) -> tuple[DesignRecord, dict[str, Any]]:
     """The head record and its graph."""
+    checked_id(design_id)
     with session(settings) as s:
         row = s.get(Design, design_id)
         if row is None:
@@ -125,6 +136,7 @@ def list_designs(settings: Settings, limit: int = 100, offset: int = 0) -> list[
 
 def list_versions(settings: Settings, design_id: str) -> list[VersionRecord]:
     """Every saved version of a design, oldest first, without the graphs."""
+    checked_id(design_id)
     with session(settings) as s:
         if s.get(Design, design_id) is None:
             raise _missing(design_id)
@@ -136,6 +148,7 @@ def list_versions(settings: Settings, design_id: str) -> list[VersionRecord]:
 
 
 def get_version(settings: Settings, design_id: str, version: int) -> VersionRecord:
+    checked_id(design_id)
     with session(settings) as s:
         row = s.get(DesignVersion, (design_id, version))
         if row is None:
@@ -147,6 +160,7 @@ def get_version(settings: Settings, design_id: str, version: int) -> VersionReco
 
 def delete_design(settings: Settings, design_id: str) -> None:
     """Removes a design with its versions and weights."""
+    checked_id(design_id)
     with session(settings) as s:
         for table in (DesignWeights, DesignVersion):
             s.execute(delete(table).where(table.design_id == design_id))

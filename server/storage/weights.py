@@ -9,11 +9,13 @@ from sqlalchemy import delete, select
 from server.errors import Conflict, NotFound
 from server.settings import Settings
 from server.storage.db import session
+from server.storage.designs import checked_id
 from server.storage.models import Design, DesignWeights
 
 
 def put_weights(settings: Settings, design_id: str, version: int, data: bytes, tensors: int) -> None:
     """Stores `data` as the design's weights, only while its head is still `version` (checked)."""
+    checked_id(design_id)
     with session(settings) as s:
         head = s.scalar(select(Design.version).where(Design.id == design_id))
         if head is None:
@@ -28,12 +30,14 @@ def put_weights(settings: Settings, design_id: str, version: int, data: bytes, t
 
 def get_weights(settings: Settings, design_id: str) -> tuple[int, bytes] | None:
     """The design version the weights were checked against, and the safetensors bytes."""
+    checked_id(design_id)
     with session(settings) as s:
         row = s.get(DesignWeights, design_id)
         return None if row is None else (row.version, row.data)
 
 
 def delete_weights(settings: Settings, design_id: str) -> bool:
+    checked_id(design_id)
     with session(settings) as s:
         gone = s.execute(delete(DesignWeights).where(DesignWeights.design_id == design_id))
         return bool(gone.rowcount)  # type: ignore[attr-defined]
