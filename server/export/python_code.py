@@ -242,7 +242,7 @@ def _class_source(graph: GraphIn, analysis: Analysis, name: str) -> list[str]:
                 extras.append(f"self.{node.id}.requires_grad_(False)")
         if node.id in live:
             forward += _forward_lines(spec, node, facts.args, names, wanted.get(node.id, set()))
-    forward += _call_lines("", "return ", [names.ref(t) for t in graph.outputs], bare=True)
+    forward = _with_return(forward, [names.ref(t) for t in graph.outputs])
     totals = analysis.totals
     return [
         f"class {name}(nn.Module):",
@@ -255,6 +255,13 @@ def _class_source(graph: GraphIn, analysis: Analysis, name: str) -> list[str]:
         *(f"    {line}" for line in _signature(params, len(graph.outputs))),
         *(f"        {line}" for line in forward),
     ]
+
+
+def _with_return(lines: list[str], results: list[str]) -> list[str]:
+    """`return self.fc2(x)` rather than `fc2 = self.fc2(x)` then `return fc2`, as people write it."""
+    if len(results) == 1 and lines and lines[-1].startswith(f"{results[0]} = "):
+        return [*lines[:-1], "return " + lines[-1].removeprefix(f"{results[0]} = ")]
+    return [*lines, *_call_lines("", "return ", results, bare=True)]
 
 
 def _signature(params: list[str], outputs: int) -> list[str]:
