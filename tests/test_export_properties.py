@@ -8,7 +8,7 @@ import keyword
 from typing import Any
 
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from server.builder import build, example_inputs
@@ -41,7 +41,13 @@ def designs(draw: st.DrawFn) -> dict[str, Any]:
             "nodes": nodes, "outputs": outputs}
 
 
+UNDERSCORE = {"version": 1, "name": "", "inputs": [{"id": "x", "shape": [3, 6]}], "outputs": ["torch"], "nodes": [
+    {"id": "_", "op": "Linear", "args": {"out_features": 6}, "inputs": ["x"]},
+    {"id": "torch", "op": "add", "inputs": ["_", "x"]}]}
+
+
 @settings(max_examples=40, deadline=None)
+@example(UNDERSCORE)  # `_` also marks unused outputs in the generated code
 @given(designs())
 def test_any_valid_ids_export_to_an_equal_module(data: dict[str, Any]) -> None:
     design = GraphIn.model_validate(data)

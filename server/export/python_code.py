@@ -24,7 +24,7 @@ from server.ops.make import instantiate
 from server.registry import REGISTRY, OpSpec
 
 # Names the module itself uses: a node called `torch` must not shadow the import in forward.
-TAKEN = frozenset({"torch", "nn", "self", "super", "model", *dir(builtins)})
+TAKEN = frozenset({"torch", "nn", "self", "super", "model", "_", *dir(builtins)})  # `_` marks unused outputs
 
 
 class Unwritable(GraphError):
