@@ -159,6 +159,8 @@ def corpus(canary: Path) -> list[Case]:
              headers=JSON),
         Case("5000-digit int", "POST", A, 400, "5000 digits",
              content=b'{"version": 1, "seed": ' + b"7" * 5000 + b"}", headers=JSON),
+        Case("NUL in a design name (PostgreSQL cannot store it)", "POST", "/api/v1/designs", 400, "NUL character",
+             {"graph": linear(name="a\u0000b")}, headers=AUTH),
         Case("not JSON", "POST", A, 422, "body", content=b"import os; os.system('id')", headers=JSON),
         Case("empty body", "POST", A, 422, "body", content=b"", headers=JSON),
         Case("JSON but not a graph", "POST", A, 422, "dictionary", json=[1, 2, 3]),

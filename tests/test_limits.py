@@ -147,6 +147,16 @@ def test_nan_inside_a_string_and_ordinary_exponents_pass(client: TestClient) -> 
     assert resp.status_code == 200 and resp.json()["nodes"]["d"]["args"]["p"] == 0.25
 
 
+def test_a_nul_character_is_refused_but_an_escaped_backslash_before_u0000_is_text(client: TestClient) -> None:
+    """PostgreSQL text cannot hold NUL: a design name with one would fail in the database, not here."""
+    refused = client.post("/api/v1/designs", json={"graph": tiny(name="a\u0000b")})
+    assert_error(refused, 400, "bad_json", "NUL character")
+    assert_error(client.post("/api/v1/analyze", json=tiny(inputs=[{"id": "x", "shape": [2, 4], "ui": {"\u0000": 1}}])),
+                 400, "bad_json", "NUL")
+    resp = client.post("/api/v1/analyze", json=tiny(name="C:\\u0000dir"))
+    assert resp.status_code == 200 and resp.json()["ok"] is True
+
+
 def test_a_5000_digit_int_is_refused_before_parsing(client: TestClient) -> None:
     body = json.dumps(tiny(seed=0)).encode().replace(b'"seed": 0', b'"seed": ' + b"9" * 5000)
     assert_error(client.post("/api/v1/analyze", content=body, headers=JSON), 400, "bad_json", "5000 digits")

@@ -53,6 +53,8 @@ UPLOAD_PATH = re.compile(r"/api/v1/designs/[^/]+/weights")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL)
 _NOT_A_NUMBER = re.compile(rb"NaN|Infinity")
 _DIGITS = re.compile(rb"[0-9]+")
+# `\u0000` not preceded by an escaping backslash: a NUL character, which PostgreSQL text cannot store.
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 # Python's parser turns 1e400 into inf: a positive exponent of 300 or more is refused like Infinity.
 _HUGE_EXPONENT = re.compile(rb"[eE]\+?0*[3-9][0-9]{2,}|[eE]\+?0*[1-9][0-9]{3,}")
 _OPEN = np.zeros(256, dtype=np.int8)
@@ -97,6 +99,8 @@ def _depth(bare: bytes) -> int:
 
 def check_json_shape(body: bytes, settings: Settings) -> None:
     """Refuses, before parsing, JSON that would cost recursion or quadratic time, or is not JSON."""
+    if _NUL.search(body):
+        raise BadJson("the JSON body holds a NUL character (\\u0000) in a string: remove it")
     bare = _STRING.sub(b'""', body)
     depth = _depth(bare)
     if depth > settings.max_json_depth:
