@@ -27,7 +27,8 @@ class DesignIn(BaseModel):
 
 class DesignUpdateIn(BaseModel):
     graph: GraphIn
-    base_version: int = Field(ge=1, le=2**31 - 1, description="the version this edit started from")
+    # The next version (base + 1) must still fit a 32-bit INTEGER column.
+    base_version: int = Field(ge=1, le=2**31 - 2, description="the version this edit started from")
 
 
 class DesignSummaryOut(BaseModel):
