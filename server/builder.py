@@ -20,7 +20,7 @@ from torch import nn
 
 from server.analysis import Analysis, analyze
 from server.errors import GraphError, InvalidDesign
-from server.graph import GraphIn, parse_ref
+from server.graph import DType, GraphIn, parse_ref
 from server.ops.init import apply_init
 from server.ops.make import call, instantiate
 from server.registry import REGISTRY, OpSpec
@@ -65,11 +65,15 @@ class DesignModule(nn.Module):
         return self.run(*inputs)
 
 
-def _make_layer(step: Step, init: dict[str, str], trainable: bool) -> nn.Module:
+def _make_layer(step: Step, init: dict[str, str], trainable: bool, dtype: str | None) -> nn.Module:
+    """Made in float32 (so the seed gives the same weights), init applied, then cast if the
+    layer is fed half precision."""
     layer = instantiate(step.spec, step.args)
     problem = apply_init(layer, init)
     if problem:
         raise GraphError(step.node, problem)
+    if dtype is not None:
+        layer = layer.to(DType(dtype).torch)
     return layer.requires_grad_(trainable)
 
 
@@ -95,7 +99,9 @@ def build(
         for step in steps:
             if step.spec.kind == "module":
                 node = by_id[step.node]
-                model.add_module(step.node, _make_layer(step, node.init, node.trainable))
+                facts = analysis.nodes[step.node].facts
+                dtype = facts.layer_dtype if facts is not None else None
+                model.add_module(step.node, _make_layer(step, node.init, node.trainable, dtype))
     return model.to(device)
 
 

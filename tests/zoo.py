@@ -125,7 +125,27 @@ def tensor_ops() -> Truth:
     return t
 
 
+def keywords() -> Truth:
+    t, x = Truth(), torch.randn(2, 3, 8, 8)
+    h = t.run("global", nn.AdaptiveAvgPool2d(2), t.run("class", nn.Conv2d(3, 4, 3), x))
+    t.run("lambda", nn.Linear(4, 3), t.run("def", nn.Flatten(2), h).transpose(1, 2))
+    return t
+
+
+def half() -> Truth:
+    t, x = Truth(), torch.randn(4, 8, dtype=torch.float16)
+    t.run("norm", nn.LayerNorm(16, dtype=torch.float16), t.run("fc", nn.Linear(8, 16, dtype=torch.float16), x))
+    return t
+
+
 ZOO: dict[str, tuple[dict[str, Any], Callable[[], Truth]]] = {
+    "keywords": (g("keywords", [("x", [2, 3, 8, 8])], [
+        n("class", "Conv2d", "x", out_channels=4, kernel_size=3), n("global", "AdaptiveAvgPool2d", "class",
+                                                                       output_size=2),
+        n("def", "Flatten", "global", start_dim=2), n("t", "transpose", "def", dim0=1, dim1=2),
+        n("lambda", "Linear", "t", out_features=3)], ["lambda"]), keywords),
+    "half": (g("half", [("x", [4, 8], "float16")], [
+        n("fc", "Linear", "x", out_features=16), n("norm", "LayerNorm", "fc")], ["norm"]), half),
     "mlp": (g("mlp", [("x", [4, 784])], [
         n("fc1", "Linear", "x", out_features=128), n("relu1", "ReLU", "fc1"), n("drop", "Dropout", "relu1", p=0.2),
         n("fc2", "Linear", "drop", in_features=128, out_features=10)], ["fc2"]), mlp),

@@ -35,6 +35,8 @@ class NodeFacts:
     param_bytes: int
     flops: int
     activation_bytes: int
+    # Set when the layer runs in another precision than float32 (half-precision inputs).
+    layer_dtype: str | None = None
 
 
 @dataclass

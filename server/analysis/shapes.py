@@ -132,7 +132,9 @@ def compute_facts(node: NodeIn, spec: OpSpec, inputs: list[TensorMeta]) -> NodeF
     out_shapes = [list(o.shape) for o in outputs]
     flops = spec.flops(args, shapes, out_shapes) if spec.flops else 0
     activation_bytes = sum(prod(o.shape) * _TORCH[o.dtype].itemsize for o in outputs)
-    return NodeFacts(args, inferred, outputs, params, param_bytes, flops, activation_bytes)
+    layer_dtype = _module_dtype(inputs) if spec.kind == "module" else None
+    return NodeFacts(args, inferred, outputs, params, param_bytes, flops, activation_bytes,
+                     DTYPE_NAMES[layer_dtype] if layer_dtype is not None else None)
 
 
 def node_facts(node: NodeIn, inputs: list[TensorMeta], cache: FactsCache = CACHE) -> NodeFacts:

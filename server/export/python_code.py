@@ -24,7 +24,8 @@ from server.ops.make import instantiate
 from server.registry import REGISTRY, OpSpec
 
 # Names the module itself uses: a node called `torch` must not shadow the import in forward.
-TAKEN = frozenset({"torch", "nn", "self", "super", "model", "_", *dir(builtins)})  # `_` marks unused outputs
+# `_` marks unused outputs; keywords (ids may be keywords) get a trailing `_` like any taken name.
+TAKEN = frozenset({"torch", "nn", "self", "super", "model", "_", *dir(builtins), *keyword.kwlist})
 
 
 class Unwritable(GraphError):
@@ -115,8 +116,14 @@ def _init_lines(spec: OpSpec, node: NodeIn, args: dict[str, Any]) -> list[str]:
         for name in params:
             if matches(key, name):
                 path = ".".join(_identifier_part(p) for p in name.split("."))
-                lines.append(f"nn.init.{fn.__name__}(self.{node.id}.{path})")
+                lines.append(f"nn.init.{fn.__name__}({_layer(node.id)}.{path})")
     return lines
+
+
+def _layer(node_id: str) -> str:
+    """How forward reaches a layer: `self.conv1`, or `getattr(self, "global")` when the id is a
+    Python keyword (graph format v1 allows those; `self.global` would not parse)."""
+    return f"getattr(self, {node_id!r})" if keyword.iskeyword(node_id) else f"self.{node_id}"
 
 
 def _identifier_part(text: str) -> str:
@@ -175,7 +182,7 @@ def _forward_lines(spec: OpSpec, node: NodeIn, args: dict[str, Any], names: Name
         outs = [names.bind(node.id, i, _port_name(node.id, i, port)) if i in wanted else "_"
                 for i, port in enumerate(spec.outputs)]
         parts = [_call_args((p,)) for p in spec.pack(inputs)]
-        return _call_lines(_pattern(spec.out_paths, outs), f"self.{node.id}", parts)
+        return _call_lines(_pattern(spec.out_paths, outs), _layer(node.id), parts)
     values = {k: literal(v, node.id) for k, v in args.items()}
     call = spec.code.format(*inputs, inputs=", ".join(inputs), **values)
     return [f"{names.bind(node.id, 0, node.id)} = {call}"]
@@ -236,10 +243,15 @@ def _class_source(graph: GraphIn, analysis: Analysis, name: str) -> list[str]:
         assert facts is not None
         if spec.kind == "module":
             parts = _constructor(spec, facts.args, node.id)
-            inits += _call_lines(f"self.{node.id}", f"nn.{spec.name}", parts)
+            cast = f".to(torch.{facts.layer_dtype})" if facts.layer_dtype else ""
+            if keyword.iskeyword(node.id):
+                made = f"nn.{spec.name}({', '.join(parts)}){cast}"
+                inits += _call_lines("", "self.add_module", [repr(node.id), made])
+            else:
+                inits += _call_lines(f"self.{node.id}", f"nn.{spec.name}", parts, suffix=cast)
             extras += _init_lines(spec, node, facts.args)
             if not node.trainable:
-                extras.append(f"self.{node.id}.requires_grad_(False)")
+                extras.append(f"{_layer(node.id)}.requires_grad_(False)")
         if node.id in live:
             forward += _forward_lines(spec, node, facts.args, names, wanted.get(node.id, set()))
     forward = _with_return(forward, [names.ref(t) for t in graph.outputs])
