@@ -37,6 +37,7 @@ class Settings:
     job_timeout_s: float = 60.0
     measure_memory_mb: int = 2048
     max_threads: int = 8
+    worker_memory_mb: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:

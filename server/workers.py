@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import queue
+import resource
 import socket
 import subprocess
 import sys
@@ -34,6 +35,10 @@ from server.settings import Settings
 
 log = logging.getLogger("torchcanvas.workers")
 START_TIMEOUT_S = 120.0
+OUT_OF_MEMORY = (
+    "the worker ran out of memory running this network (TORCHCANVAS_WORKER_MEMORY_MB, or the machine's): "
+    "lower the batch size or the layer sizes"
+)
 
 
 class RemoteError(TorchcanvasError):
@@ -55,21 +60,28 @@ def _answer(job: str, payload: dict[str, Any], jobs: dict[str, Any]) -> tuple[st
     except TorchcanvasError as e:
         return "error", {"status": e.status, "code": e.code, "message": e.message, "details": e.details}
     except MemoryError:
-        msg = "the worker ran out of memory running this network: lower the batch size or the layer sizes"
-        return "error", {"status": 422, "code": "limit_exceeded", "message": msg, "details": []}
+        return "error", {"status": 422, "code": "limit_exceeded", "message": OUT_OF_MEMORY, "details": []}
     except Exception as e:  # a bug or a torch failure the analysis did not foresee: logged by the web side
         return "bug", f"{type(e).__name__}: {str(e)[:500]}"
     finally:
         torch.set_num_threads(threads)
 
 
-def worker_main(conn: Connection, threads: int) -> None:
-    """Entry point of a worker process: import torch once, then answer jobs until the pipe closes."""
+def worker_main(conn: Connection, threads: int, memory_mb: int = 0) -> None:
+    """Entry point of a worker process: import torch once, then answer jobs until the pipe closes.
+
+    With `memory_mb`, the process's address space is capped once torch is imported, so a job that
+    allocates too much fails in its own process (answered 422) instead of waking the OOM killer,
+    which might pick the web process.
+    """
     import torch
 
     from server.measure import JOBS
 
     torch.set_num_threads(threads)
+    if memory_mb > 0:
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     conn.send(("ready", None))
     while True:
         try:
@@ -95,7 +107,7 @@ class Worker:
         self.conn.close()
 
 
-def start_worker(threads: int) -> Worker:
+def start_worker(threads: int, memory_mb: int = 0) -> Worker:
     """Start one worker (a fresh interpreter, like multiprocessing's "spawn") and wait until it is ready.
 
     A plain subprocess rather than `multiprocessing.Process`: spawn would re-import the parent's
@@ -105,7 +117,7 @@ def start_worker(threads: int) -> Worker:
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.workers", str(child.fileno()), str(threads)],
+        [sys.executable, "-m", "server.workers", str(child.fileno()), str(threads), str(memory_mb)],
         pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=env,
     )
     child.close()
@@ -127,8 +139,9 @@ class WorkerPool:
     Workers start on the first job (so an app that never measures never pays for them).
     """
 
-    def __init__(self, workers: int, threads: int, queue_size: int, timeout_s: float) -> None:
+    def __init__(self, workers: int, threads: int, queue_size: int, timeout_s: float, memory_mb: int = 0) -> None:
         self.size, self.threads, self.queue_size, self.timeout_s = workers, threads, queue_size, timeout_s
+        self.memory_mb = memory_mb
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._all: list[Worker] = []
         self._lock = threading.Lock()
@@ -152,7 +165,8 @@ class WorkerPool:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerPool:
-        return cls(settings.workers, settings.worker_threads, settings.worker_queue, settings.job_timeout_s)
+        return cls(settings.workers, settings.worker_threads, settings.worker_queue, settings.job_timeout_s,
+                   settings.worker_memory_mb)
 
     async def run(self, job: str, payload: dict[str, Any], timeout_s: float | None = None) -> Any:
         """Run `job` in a worker without blocking the event loop; 429 when the queue is full."""
@@ -235,7 +249,7 @@ class WorkerPool:
 
         def spawn() -> None:
             try:
-                worker = start_worker(self.threads)
+                worker = start_worker(self.threads, self.memory_mb)
             except Exception as e:
                 log.exception("a worker failed to start")
                 with self._lock:
@@ -271,4 +285,4 @@ def _unpack(job: str, kind: str, body: Any) -> Any:
 
 
 if __name__ == "__main__":
-    worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))
+    worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]))

@@ -81,21 +81,21 @@ def test_full_queue_answers_429_and_health_stays_fast(client: TestClient) -> Non
 
 
 def test_a_design_that_fails_on_real_tensors_names_the_node(client: TestClient) -> None:
-    """float16 inputs into float32 weights: whether the analysis or the real run catches it, a 422 on 'c'."""
-    graph = {"version": 1, "inputs": [{"id": "x", "shape": [2, 3, 8, 8], "dtype": "float16"}],
-             "nodes": [{"id": "c", "op": "Conv2d", "args": {"out_channels": 4, "kernel_size": 3}, "inputs": ["x"]}],
-             "outputs": ["c"]}
+    """int64 token ids straight into a Linear: whether the analysis or the real run catches it, a 422 on 'fc'."""
+    graph = {"version": 1, "inputs": [{"id": "x", "shape": [2, 8], "dtype": "int64"}],
+             "nodes": [{"id": "fc", "op": "Linear", "args": {"out_features": 4}, "inputs": ["x"]}],
+             "outputs": ["fc"]}
     for path in ("/api/v1/profile", "/api/v1/gradients", "/api/v1/activations"):
         body = {"graph": graph, "min_time_s": 0.01} if path.endswith("profile") else {"graph": graph}
         r = client.post(path, json=body)
         assert r.status_code == 422, (path, r.text)
-        assert r.json()["error"]["details"][0]["node"] == "c"
+        assert r.json()["error"]["details"][0]["node"] == "fc"
 
 
 def test_a_pool_whose_workers_cannot_start_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker that cannot start (no memory for another interpreter, say) is a 503, not a hang."""
 
-    def no_start(threads: int) -> None:
+    def no_start(threads: int, memory_mb: int) -> None:
         raise OSError("cannot allocate memory")
 
     monkeypatch.setattr(workers, "start_worker", no_start)
@@ -106,3 +106,16 @@ def test_a_pool_whose_workers_cannot_start_says_so(monkeypatch: pytest.MonkeyPat
         assert pool.in_flight == 0
     finally:
         pool.close()
+
+
+def test_a_job_over_the_worker_memory_cap_fails_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With the budget out of the way, a 1 GB layer hits the worker's address-space cap: 422, and the
+    worker keeps serving."""
+    big = chain("big", [1, 16_000], [("fc", "Linear", {"out_features": 16_000})])
+    settings = {"measure_memory_mb": 100_000, "worker_memory_mb": 1500, "worker_queue": 0}
+    with measuring_client(tmp_path_factory.mktemp("cap"), **settings) as c:
+        r = c.post("/api/v1/weights/stats", json={"graph": big})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "limit_exceeded"
+        assert "TORCHCANVAS_WORKER_MEMORY_MB" in r.json()["error"]["message"]
+        assert c.post("/api/v1/weights/stats", json={"graph": image_classifier(batch=1)}).status_code == 200

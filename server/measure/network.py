@@ -97,7 +97,10 @@ class RunFailed(TorchcanvasError):
 
 def _failing_node(payload: dict[str, Any]) -> str | None:
     """Run one forward node by node and return the id of the node that raises, if one does."""
-    net = load(payload)
+    try:
+        net = load(payload)
+    except Exception:
+        return None
     done: list[str] = []
     try:
         with torch.no_grad():
@@ -117,6 +120,8 @@ def guarded(job: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], 
         except TorchcanvasError:
             raise
         except (RuntimeError, ValueError, TypeError, IndexError) as e:
+            if "can't allocate memory" in str(e) or "not enough memory" in str(e):
+                raise MemoryError(str(e)[:300]) from e
             reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
             node = _failing_node(payload)
             if node is None:
