@@ -86,3 +86,12 @@ def test_unknown_node_is_named(client: TestClient) -> None:
     graph = chain("cnn", [1, 3, 32, 32], LAYERS)
     r = client.post("/api/v1/activations/image", json={"graph": graph, "node": "nope"})
     assert r.status_code == 422 and "'nope'" in r.json()["error"]["message"]
+
+
+def test_a_vector_activation_is_a_heatmap(client: TestClient) -> None:
+    graph = chain("cnn", [4, 3, 32, 32], LAYERS)
+    r = client.post("/api/v1/activations/image", json={"graph": graph, "node": "fc", "seed": 9})
+    assert r.status_code == 200, r.text
+    # Sample 0's 10 values as a 1x10 strip, square pixels at 256 // 10 = 25x, then the scale bar.
+    assert Image.open(io.BytesIO(r.content)).size == (8 + 250 + 8 + 100, 22 + 25 + 8)
+    assert r.headers["x-torchcanvas-note"] == "1x10 shown pixel for pixel"

@@ -127,3 +127,16 @@ def test_bad_requests_name_the_node_and_the_fix(client: TestClient, body: dict[s
     r = client.post("/api/v1/weights/image", json={"graph": image_classifier(batch=2), **body})
     assert r.status_code == 422
     assert needle in r.json()["error"]["message"]
+
+
+def test_signed_max_abs_pooling_keeps_each_blocks_peak() -> None:
+    """Against a block-by-block loop: the value of largest magnitude, its sign kept (edges padded)."""
+    from server.render import signed_maxabs_pool
+
+    m = np.random.default_rng(0).standard_normal((10, 7)).astype(np.float32)
+    want = np.zeros((4, 4), dtype=np.float32)
+    for i in range(4):
+        for j in range(4):
+            block = m[i * 3 : i * 3 + 3, j * 2 : j * 2 + 2].ravel()
+            want[i, j] = block[np.abs(block).argmax()]
+    assert np.array_equal(signed_maxabs_pool(m, 3, 2), want)
