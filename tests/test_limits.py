@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from server.api.app import create_app
 from server.api.errors import install_error_handlers
-from server.api.limits import CSP, LimitsMiddleware, json_depth
+from server.api.limits import CSP, LimitsMiddleware, _depth, json_depth
 from server.settings import Settings
 
 JSON = {"content-type": "application/json"}
@@ -113,6 +113,12 @@ def test_depth_counts_brackets_outside_strings_only() -> None:
     assert json_depth(b'{"a": [1, {"b": []}]}') == 4
     assert json_depth(b'{"a": "[[[{{\\"[["}') == 1
     assert json_depth(b"0") == 0
+
+
+@pytest.mark.parametrize("depth", [1, 2, 7, 64, 1000])
+def test_depth_is_the_same_whatever_the_chunking(depth: int) -> None:
+    text = json.dumps({"a": [1, nested(depth)], "b": {}}).encode()
+    assert {_depth(text, chunk) for chunk in (1, 3, 64, 1 << 20)} == {depth + 2}
 
 
 def test_json_nested_past_the_limit_is_refused(client: TestClient) -> None:

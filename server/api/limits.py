@@ -92,9 +92,15 @@ def json_depth(text: bytes) -> int:
     return _depth(_STRING.sub(b'""', text))
 
 
-def _depth(bare: bytes) -> int:
-    steps = _OPEN[np.frombuffer(bare, dtype=np.uint8)]
-    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+def _depth(bare: bytes, chunk: int = 1 << 20) -> int:
+    """A running sum of +1/-1 per bracket, a megabyte at a time (a few MB of scratch, not 8 per byte)."""
+    view = np.frombuffer(bare, dtype=np.uint8)
+    level, deepest = 0, 0
+    for start in range(0, len(view), chunk):
+        running = np.cumsum(_OPEN[view[start:start + chunk]], dtype=np.int32) + level
+        deepest = max(deepest, int(running.max(initial=level)))
+        level = int(running[-1])
+    return deepest
 
 
 def check_json_shape(body: bytes, settings: Settings) -> None:
