@@ -1,7 +1,7 @@
 // The designer: wires the state, the live analysis and the panels together; owns no logic of its own.
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { ApiError, api, setToken } from "./api/client";
+import { api } from "./api/client";
 import type { GraphV1, OpSpec, OpsOut } from "./api/types";
 import { Canvas } from "./components/Canvas";
 import { DispatchContext } from "./components/context";
@@ -11,13 +11,16 @@ import { ProfilePanel } from "./components/ProfilePanel";
 import { TotalsBar } from "./components/TotalsBar";
 import { Toolbar } from "./components/Toolbar";
 import { WeightsPanel } from "./components/WeightsPanel";
+import { WeightsSource } from "./components/WeightsSource";
+import { useExport, useServerDesign } from "./files";
 import { designToGraph, emptyDesign } from "./model/design";
-import { type Action, initialState, reducer } from "./model/store";
+import { initialState, reducer } from "./model/store";
 import { useAnalysis, usePaintMarks, usePersist, useShortcuts } from "./hooks";
+import { type SavedRef, weightsSource } from "./model/weights";
 
 export interface Boot {
   graph: GraphV1 | null;
-  saved: { id: string; version: number } | null;
+  saved: SavedRef | null;
 }
 
 type Tab = "inspect" | "profile" | "weights";
@@ -26,40 +29,6 @@ function useOps(): OpsOut | null {
   const [ops, setOps] = useState<OpsOut | null>(null);
   useEffect(() => { api.ops().then(setOps).catch(() => setOps({ categories: [], ops: [] })); }, []);
   return ops;
-}
-
-function download(graph: GraphV1) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(graph, null, 1)], { type: "application/json" }));
-  const a = Object.assign(document.createElement("a"), { href: url, download: `${graph.name || "design"}.json` });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-function useServerSave(graph: GraphV1, boot: Boot, dispatch: (a: Action) => void) {
-  const [saved, setSaved] = useState(boot.saved);
-  const [saving, setSaving] = useState(false);
-  const save = useCallback(async () => {
-    setSaving(true);
-    const put = () => (saved ? api.updateDesign(saved.id, graph, saved.version) : api.createDesign(graph));
-    try {
-      const out = await put().catch((e) => {
-        // A shared server asks for its token: ask the person once, then try again.
-        const token = e instanceof ApiError && e.status === 401 ? window.prompt(`${e.message}\n\nToken:`) : null;
-        if (!token) throw e;
-        setToken(token);
-        return put();
-      });
-      setSaved({ id: out.id, version: out.version });
-      window.history.replaceState(null, "", `/d/${out.id}`);
-    } catch (e) {
-      const stale = e instanceof ApiError && e.status === 409;
-      dispatch({ type: "notice", text: stale ? "This design was saved elsewhere meanwhile: reload to see it, or Export yours." : (e as Error).message });
-    } finally {
-      setSaving(false);
-    }
-  }, [graph, saved, dispatch]);
-  const forget = useCallback(() => { setSaved(null); window.history.replaceState(null, "", "/"); }, []);
-  return { saved, saving, save, forget };
 }
 
 function Designer({ boot }: { boot: Boot }) {
@@ -75,7 +44,10 @@ function Designer({ boot }: { boot: Boot }) {
   const graph = useMemo(() => designToGraph(design), [design]);
   const live = useAnalysis(graph);
   usePaintMarks(live);
-  const server = useServerSave(graph, boot, dispatch);
+  const server = useServerDesign(graph, boot.saved, dispatch);
+  const files = useExport(graph, dispatch);
+  const [useUploaded, setUseUploaded] = useState(true);
+  const source = weightsSource(server.saved, useUploaded);
   usePersist(graph, server.saved?.id ?? null);
   const [tab, setTab] = useState<Tab>("inspect");
   const search = useRef<HTMLInputElement>(null);
@@ -95,7 +67,7 @@ function Designer({ boot }: { boot: Boot }) {
         <Toolbar name={design.name} canUndo={state.history.past.length > 0} canRedo={state.history.future.length > 0}
           saving={server.saving} savedAs={server.saved ? `${server.saved.id} v${server.saved.version}` : null}
           onNew={() => { server.forget(); dispatch({ type: "new", design: emptyDesign() }); }}
-          onSave={server.save} onExport={() => download(graph)} onFit={fit} />
+          onSave={server.save} exporting={files.exporting} onExport={files.exportAs} onFit={fit} />
         <Palette ref={search} ops={ops} onAdd={addFromPalette} />
         <main className="stage">
           <Canvas design={design} analysis={live.analysis} specs={specs} selected={state.selected}
@@ -113,8 +85,13 @@ function Designer({ boot }: { boot: Boot }) {
             ))}
           </nav>
           {tab === "inspect" && <Inspector node={selected} spec={selected && specs[selected.op]} result={selected && live.analysis?.nodes[selected.id]} />}
-          {tab === "profile" && <ProfilePanel graph={graph} valid={valid} />}
-          {tab === "weights" && <WeightsPanel graph={graph} node={selected} valid={valid} />}
+          {tab === "profile" && <ProfilePanel graph={graph} valid={valid} source={source} />}
+          {tab === "weights" && <>
+            <WeightsSource savedId={server.saved?.id ?? null} uploaded={server.saved?.weights ?? null} useUploaded={useUploaded}
+              seed={design.seed} loading={server.loading} report={server.report} onUse={setUseUploaded}
+              onLoad={(f) => { setUseUploaded(true); server.loadWeights(f); }} />
+            <WeightsPanel graph={graph} node={selected} valid={valid} source={source} />
+          </>}
         </aside>
         <TotalsBar analysis={live.analysis} busy={live.busy} failure={live.failure}
           onSelect={(id) => dispatch({ type: "select", nodes: [id], edges: [] })} />

@@ -12,7 +12,8 @@ async function boot(designId: string): Promise<Boot> {
   if (designId) {
     try {
       const d = await api.design(designId);
-      return { graph: d.graph, saved: { id: d.id, version: d.version } };
+      const weights = d.has_weights ? { tensors: null, params: null, rev: 0 } : null;
+      return { graph: d.graph, saved: { id: d.id, version: d.version, weights } };
     } catch {
       window.history.replaceState(null, "", "/");
     }

@@ -1,11 +1,14 @@
 // Calls to the Torchcanvas server; every failure becomes an ApiError with the server's message.
-import type { Analysis, GraphV1, OpsOut, ProfileOut, SavedDesign, TemplateInfo } from "./types";
+import type { ExportKind } from "../model/exports";
+import type { WeightsFormat } from "../model/weights";
+import type { Analysis, GraphV1, OpsOut, ProfileOut, SavedDesign, TemplateInfo, WeightsUploadOut } from "./types";
 
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly code: string,
+    readonly details: unknown[] = [],
   ) {
     super(message);
   }
@@ -14,7 +17,8 @@ export class ApiError extends Error {
 async function failure(res: Response): Promise<ApiError> {
   try {
     const body = await res.json();
-    if (body?.error?.message) return new ApiError(body.error.message, res.status, body.error.code ?? "error");
+    const e = body?.error;
+    if (e?.message) return new ApiError(e.message, res.status, e.code ?? "error", Array.isArray(e.details) ? e.details : []);
   } catch {
     /* not our error shape: fall through to the status line */
   }
@@ -46,6 +50,14 @@ function post(path: string, body: unknown, signal?: AbortSignal): Promise<Respon
   });
 }
 
+/** The server's file for an export; the JSON export is made in the page and never asks. */
+async function exportFile(kind: Exclude<ExportKind, "json">, graph: GraphV1): Promise<{ blob: Blob; disposition: string | null }> {
+  const res = kind === "python" || kind === "onnx"
+    ? await post(`/api/v1/export/${kind}`, { graph })
+    : await post("/api/v1/export/weights", { graph, format: kind });
+  return { blob: await res.blob(), disposition: res.headers.get("Content-Disposition") };
+}
+
 export const api = {
   ops: async (): Promise<OpsOut> => (await request("/api/v1/ops")).json(),
   analyze: async (graph: GraphV1, signal?: AbortSignal): Promise<Analysis> =>
@@ -62,7 +74,12 @@ export const api = {
     (await request(`/api/v1/designs/${encodeURIComponent(id)}`, {
       method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ graph, base_version: base }),
     })).json(),
-  design: async (id: string): Promise<SavedDesign & { graph: GraphV1 }> =>
+  exportFile,
+  uploadWeights: async (id: string, file: Blob, format: WeightsFormat): Promise<WeightsUploadOut> =>
+    (await request(`/api/v1/designs/${encodeURIComponent(id)}/weights?format=${format}`, {
+      method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: file,
+    })).json(),
+  design: async (id: string): Promise<SavedDesign & { graph: GraphV1; has_weights: boolean }> =>
     (await request(`/api/v1/designs/${encodeURIComponent(id)}`)).json(),
   activationImage: async (body: Record<string, unknown>, signal?: AbortSignal): Promise<Blob> =>
     (await post("/api/v1/activations/image", body, signal)).blob(),

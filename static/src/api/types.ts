@@ -152,3 +152,10 @@ export interface SavedDesign {
   name: string;
   version: number;
 }
+
+export interface WeightsUploadOut {
+  id: string;
+  version: number; // the design version the weights were checked against
+  tensors: number;
+  params: number;
+}

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { GraphV1, ProfileOut } from "../api/types";
 import { bytes, ms } from "../model/format";
+import { type WeightsSource, withSource } from "../model/weights";
 import { ChartView } from "./Chart";
 
 function layerBars(p: ProfileOut): ChartConfiguration {
@@ -38,7 +39,7 @@ function Elapsed() {
   return <span data-testid="profile-running"><span className="spinner" /> running on the server… {t.toFixed(1)} s</span>;
 }
 
-export function ProfilePanel({ graph, valid }: { graph: GraphV1; valid: boolean }) {
+export function ProfilePanel({ graph, valid, source }: { graph: GraphV1; valid: boolean; source: WeightsSource | null }) {
   const [mode, setMode] = useState<"eval" | "train">("eval");
   const [backward, setBackward] = useState(false);
   const [sizes, setSizes] = useState("1, 8, 32");
@@ -53,7 +54,8 @@ export function ProfilePanel({ graph, valid }: { graph: GraphV1; valid: boolean 
     setFailure(null);
     const batch = parseSizes(sizes);
     try {
-      setResult(await api.profile({ graph, mode, backward, batch_sizes: batch.length ? batch : undefined }, ctl.signal));
+      const body = { graph, mode, backward, batch_sizes: batch.length ? batch : undefined };
+      setResult(await api.profile(withSource(body, source), ctl.signal));
     } catch (e) {
       if (!ctl.signal.aborted) setFailure((e as Error).message);
     } finally {

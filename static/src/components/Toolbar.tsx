@@ -1,7 +1,8 @@
-// The top bar: files (new, open, save, export), the template gallery, undo/redo, layout and view.
+// The top bar: files (new, open, save, the Export menu), the template gallery, undo/redo, layout and view.
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { GraphV1, TemplateInfo } from "../api/types";
+import { EXPORTS, type ExportKind } from "../model/exports";
 import { useDispatch } from "./context";
 
 interface Props {
@@ -12,7 +13,8 @@ interface Props {
   savedAs: string | null;
   onNew: () => void;
   onSave: () => void;
-  onExport: () => void;
+  exporting: ExportKind | null;
+  onExport: (kind: ExportKind) => void;
   onFit: () => void;
 }
 
@@ -28,6 +30,40 @@ function Gallery({ onPick }: { onPick: (name: string) => void }) {
           {items.map((t) => (
             <button key={t.name} data-testid={`template-${t.name}`} onClick={() => { setOpen(false); onPick(t.name); }}>
               <b>{t.title}</b><span>{t.description}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Export: the button downloads the design JSON; ▾ opens every format the server makes. */
+function ExportMenu({ exporting, onExport }: Pick<Props, "exporting" | "onExport">) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: PointerEvent) => { if (!box.current?.contains(e.target as Node)) setOpen(false); };
+    const esc = (e: KeyboardEvent) => { if (e.key === "Escape") setOpen(false); };
+    document.addEventListener("pointerdown", away);
+    document.addEventListener("keydown", esc);
+    return () => { document.removeEventListener("pointerdown", away); document.removeEventListener("keydown", esc); };
+  }, [open]);
+  const busy = EXPORTS.find((e) => e.kind === exporting);
+  return (
+    <div className="menu split" ref={box}>
+      <button onClick={() => onExport("json")} data-testid="export" title="Download as graph format v1 JSON">
+        {busy ? "Exporting…" : "Export"}
+      </button>
+      <button onClick={() => setOpen(!open)} data-testid="export-menu" aria-haspopup="menu" aria-expanded={open}
+        title="Export as PyTorch code, weights or ONNX">▾</button>
+      {open && (
+        <div className="dropdown" role="menu" data-testid="export-dropdown">
+          {EXPORTS.map((e) => (
+            <button key={e.kind} role="menuitem" data-testid={`export-${e.kind}`} disabled={!!busy}
+              onClick={() => { setOpen(false); onExport(e.kind); }}>
+              <b>{e.label}</b><span>{e.hint}</span>
             </button>
           ))}
         </div>
@@ -63,7 +99,7 @@ export function Toolbar(p: Props) {
       <button onClick={p.onSave} disabled={p.saving} data-testid="save" title="Save on the server (Ctrl+S)">
         {p.saving ? "Saving…" : "Save"}
       </button>
-      <button onClick={p.onExport} data-testid="export" title="Download as graph format v1 JSON">Export</button>
+      <ExportMenu exporting={p.exporting} onExport={p.onExport} />
       <Gallery onPick={pick} />
       <span className="sep" />
       <button onClick={() => dispatch({ type: "undo" })} disabled={!p.canUndo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>

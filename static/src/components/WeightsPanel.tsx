@@ -1,10 +1,12 @@
 // The weights panel: pictures of the selected node's weights, their stats, gradient norms and the
-// activation statistics through depth, all measured on the server with the design's seed.
+// activation statistics through depth, all measured on the server with the design's seed, or with
+// the weights loaded into the saved design (`source`).
 import type { ChartConfiguration } from "chart.js";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { GraphV1 } from "../api/types";
 import { type EditorNode, engineJson } from "../model/design";
+import { type WeightsSource, sourceKey, withSource } from "../model/weights";
 import { ChartView } from "./Chart";
 
 type Row = Record<string, unknown>;
@@ -52,10 +54,11 @@ function depthChart(acts: Record<string, Row>, selected: string): ChartConfigura
   };
 }
 
-function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
+function useImage(graph: GraphV1, node: string, view: string, on: boolean, source: WeightsSource | null) {
   const [url, setUrl] = useState<{ src: string; view: string } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const body = engineJson(graph);
+  const key = sourceKey(source);
   useEffect(() => {
     if (!on) return;
     const ctl = new AbortController();
@@ -64,14 +67,15 @@ function useImage(graph: GraphV1, node: string, view: string, on: boolean) {
     const t = setTimeout(() => {
       setFailure(null);
       const graph = JSON.parse(body);
-      const picture = view === "feature maps" ? api.activationImage({ graph, node }, ctl.signal)
-        : api.weightImage({ graph, node, param: "weight", view }, ctl.signal);
+      const picture = view === "feature maps" ? api.activationImage(withSource({ graph, node }, source), ctl.signal)
+        : api.weightImage(withSource({ graph, node, param: "weight", view }, source), ctl.signal);
       picture
         .then((b) => { made = URL.createObjectURL(b); setUrl({ src: made, view }); })
         .catch((e) => { if (!ctl.signal.aborted) { setUrl(null); setFailure(e.message); } });
     }, 250);
     return () => { clearTimeout(t); ctl.abort(); if (made) URL.revokeObjectURL(made); };
-  }, [body, node, view, on]);
+    // `key` stands for `source`: an equal source object made anew asks for nothing
+  }, [body, node, view, on, key]);
   return { url, failure };
 }
 
@@ -101,30 +105,44 @@ function Measurements({ m, id }: { m: Measured; id: string }) {
   );
 }
 
-export function WeightsPanel({ graph, node, valid }: { graph: GraphV1; node: EditorNode | undefined; valid: boolean }) {
+interface Props {
+  graph: GraphV1;
+  node: EditorNode | undefined;
+  valid: boolean;
+  source: WeightsSource | null;
+}
+
+export function WeightsPanel({ graph, node, valid, source }: Props) {
   const [view, setView] = useState<(typeof VIEWS)[number]>("histogram");
   const [measured, setMeasured] = useState<Measured | null>(null);
   const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const id = node?.id ?? "";
-  const image = useImage(graph, id, view, valid && node?.kind === "layer");
+  const image = useImage(graph, id, view, valid && node?.kind === "layer", source);
   const network = engineJson(graph);
   useEffect(() => setMeasured(null), [network]); // numbers of another network would mislead
+  const latest = useRef(0);
   const measure = async () => {
+    const run = ++latest.current; // only the latest run's numbers are shown
     setFailure(null);
     setRunning(true);
-    const body = { graph, seed: graph.seed };
+    const body = withSource({ graph, seed: graph.seed }, source);
     try {
       const [stats, gradients, activations] = await Promise.all([
         api.measure("weights/stats", body), api.measure("gradients", { ...body, loss: "sum" }), api.measure("activations", body),
       ]);
-      setMeasured({ stats, gradients, activations });
+      if (run === latest.current) setMeasured({ stats, gradients, activations });
     } catch (e) {
-      setFailure((e as Error).message);
+      if (run === latest.current) { setMeasured(null); setFailure((e as Error).message); }
     } finally {
-      setRunning(false);
+      if (run === latest.current) setRunning(false);
     }
   };
+  // Other weights (a file loaded, or the toggle): the numbers on show are measured again.
+  const again = useRef({ shown: false, measure });
+  again.current = { shown: measured !== null, measure };
+  const key = sourceKey(source);
+  useEffect(() => { if (again.current.shown) again.current.measure(); }, [key]);
   if (!node) return <div className="panel muted">Select a node to see its weights, gradients and activations.</div>;
   if (!valid) return <div className="panel muted">Fix the design's errors to measure it.</div>;
   return (
