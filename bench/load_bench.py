@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -30,6 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -162,20 +164,35 @@ async def clients(url: str, body: bytes, n_clients: int, requests: int, seconds:
     return stats
 
 
-async def prober(url: str, stop: asyncio.Event, every_s: float = 0.05) -> Stats:
-    stats = Stats()
+def _probe(url: str, seconds: float, every_s: float, out: Any) -> None:
+    """GET `url` every `every_s` for `seconds` over one keep-alive connection (blocking client)."""
+    import http.client
+
     host, port, path = _split(url)
-    conn = Connection(host, port)
-    try:
-        while not stop.is_set():
-            t = time.perf_counter()
-            status, _ = await conn.request("GET", path)
-            stats.latencies_ms.append((time.perf_counter() - t) * 1000)
-            stats.errors += status != 200
-            await asyncio.sleep(every_s)
-    finally:
-        conn.close()
-    return stats
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    latencies, errors = [], 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        t = time.perf_counter()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - t) * 1000)
+        errors += response.status != 200
+        time.sleep(every_s)
+    out.put((latencies, errors))
+
+
+async def prober(url: str, seconds: float, every_s: float = 0.05) -> Stats:
+    """The health probe runs in a process of its own: in the load generator's busy event loop it
+    would time the loop's own delays, not the server's."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_probe, args=(url, seconds, every_s, out))
+    proc.start()
+    latencies, errors = await asyncio.to_thread(out.get)
+    proc.join()
+    return Stats(latencies_ms=latencies, errors=errors, seconds=seconds)
 
 
 async def profilers(url: str, body: bytes, n: int, stop: asyncio.Event, stats: Stats) -> None:
@@ -201,7 +218,7 @@ async def under_profiles(base: str, body: bytes, requests: int, seconds: float) 
     profile_body = json.dumps({"graph": json.loads(body), **PROFILE}).encode()
     running = asyncio.create_task(profilers(base + "/api/v1/profile", profile_body, 4, stop, jobs))
     await asyncio.sleep(5.0)  # the worker starts (spawn, import torch) and the first job is running
-    health = asyncio.create_task(prober(base + "/api/v1/health", stop))
+    health = asyncio.create_task(prober(base + "/api/v1/health", seconds))
     analyze = await clients(base + "/api/v1/analyze", body, 16, requests, seconds)
     stop.set()
     running.cancel()  # jobs still running are abandoned with the server

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import torch
@@ -193,7 +194,9 @@ def function_op(
                            code=code, **extra))
 
 
+@cache
 def registry_json() -> dict[str, Any]:
+    """The registry as the canvas reads it; made once, since ops register at import."""
     return {
         "categories": [c.value for c in Category if any(s.category == c for s in REGISTRY.values())],
         "arg_kinds": [k.value for k in ArgKind],

@@ -13,12 +13,12 @@ router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 
 @router.get("/health")
-def get_health() -> dict[str, str]:
-    """Answers at once, whatever the workers are doing."""
+async def get_health() -> dict[str, str]:
+    """Answers on the event loop itself, so a full thread pool or busy workers never delay it."""
     return {"status": "ok", "version": __version__}
 
 
 @router.get("/ops")
-def list_ops() -> dict[str, Any]:
+async def list_ops() -> dict[str, Any]:
     """The registry: categories, ports and argument schemas of every op."""
     return registry_json()
