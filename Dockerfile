@@ -19,7 +19,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     TORCHCANVAS_DATA_DIR=/data \
-    TORCHCANVAS_STATIC_DIR=/app/static/dist
+    TORCHCANVAS_STATIC_DIR=/app/static/dist \
+    TORCHCANVAS_TEMPLATES_DIR=/app/templates
 RUN groupadd --system --gid 10001 torchcanvas \
  && useradd --system --uid 10001 --gid torchcanvas --home-dir /app --shell /usr/sbin/nologin torchcanvas
 WORKDIR /app

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the server. Field names map to `TORCHCANVAS_<NAME>` variables."""
@@ -24,6 +25,8 @@ class Settings:
     token: str = ""
     # The built canvas (Vite's output with .vite/manifest.json), served under /static.
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[1] / "static" / "dist")
+    # The Jinja2 pages (canvas.html); the repository's templates/ unless installed elsewhere.
+    templates_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[1] / "templates")
     # Saved designs: empty means SQLite under data_dir; read from `DATABASE_URL` (no prefix).
     database_url: str = ""
     # The largest weights file an upload may send (safetensors or a weights_only .pt).

@@ -33,6 +33,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=_lifespan,
+        # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN, and nothing this
+        # server serves may. /openapi.json is served as usual.
+        docs_url=None,
+        redoc_url=None,
         title="Torchcanvas",
         version=__version__,
         description="Design PyTorch networks; get shapes, counts, FLOPs, memory and errors per node.",

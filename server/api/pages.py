@@ -7,6 +7,7 @@ the manifest is read per request so that a rebuild shows without a restart.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,12 @@ from server import __version__
 from server.api.deps import SettingsDep
 from server.settings import Settings
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+
+
+@lru_cache(maxsize=4)
+def templates(directory: Path) -> Jinja2Templates:
+    return Jinja2Templates(directory=directory)
+
 ENTRY = "src/main.tsx"
 STATIC_URL = "/static"
 
@@ -47,9 +53,11 @@ def _page(request: Request, settings: Settings, design_id: str | None) -> HTMLRe
     assets = entry_assets(Path(settings.static_dir))
     if assets is None:
         manifest = str(Path(settings.static_dir) / ".vite" / "manifest.json")
-        return TEMPLATES.TemplateResponse(request, "unbuilt.html", {"manifest": manifest}, status_code=503)
+        return templates(Path(settings.templates_dir)).TemplateResponse(
+            request, "unbuilt.html", {"manifest": manifest}, status_code=503
+        )
     context = {"design_id": design_id, "version": __version__, **assets}
-    return TEMPLATES.TemplateResponse(request, "canvas.html", context)
+    return templates(Path(settings.templates_dir)).TemplateResponse(request, "canvas.html", context)
 
 
 @router.get("/", response_class=HTMLResponse)
