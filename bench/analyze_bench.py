@@ -13,12 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.designs import chain, gpt2_medium, image_classifier  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.harness import call, server  # noqa: E402
 
 
 def post(url: str, body: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    t = time.perf_counter()
-    with urllib.request.urlopen(req, timeout=120) as r:
-        answer = json.loads(r.read())
-    return (time.perf_counter() - t) * 1000, answer
+    ms, data = call("POST", url, body)
+    return ms, json.loads(data)
 
 
 def rss_mb(pid: int) -> float:
@@ -50,35 +38,15 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-class Server:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(self.port)], cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(self.url + "/api/v1/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 def ours() -> list[tuple[str, str]]:
     rows = []
-    server = Server()
-    try:
-        analyze = server.url + "/api/v1/analyze"
-        before = rss_mb(server.proc.pid)
+    with server() as (proc, url):
+        analyze = url + "/api/v1/analyze"
+        before = rss_mb(proc.pid)
         cold, answer = post(analyze, gpt2_medium())
         assert answer["totals"]["params"] == 405_285_969, answer["totals"]
         warm = statistics.median(post(analyze, gpt2_medium())[0] for _ in range(5))
-        grew = rss_mb(server.proc.pid) - before
+        grew = rss_mb(proc.pid) - before
         rows += [("GPT-2-medium (405,285,969 params), first request", f"{cold:.0f} ms"),
                  ("GPT-2-medium, again (cached nodes)", f"{warm:.0f} ms"),
                  ("server RSS growth after GPT-2-medium", f"{grew:.0f} MB")]
@@ -93,8 +61,6 @@ def ours() -> list[tuple[str, str]]:
         edit_ms, _ = post(analyze, edited)
         rows += [("1000-node chain, first request", f"{cold_chain:.0f} ms"),
                  ("1000-node chain, after editing node 500", f"{edit_ms:.0f} ms")]
-    finally:
-        server.stop()
     return rows
 
 

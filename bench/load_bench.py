@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.designs import image_classifier  # noqa: E402
+from bench.harness import free_port  # noqa: E402
 
 JSON = {"content-type": "application/json"}
 PROFILE = {"mode": "train", "backward": True, "min_time_s": 2.0, "warmup": 3, "batch_sizes": [8, 32, 64]}
@@ -59,12 +59,6 @@ class Stats:
         n = len(self.latencies_ms)
         rps = n / self.seconds if self.seconds else float("nan")
         return f"| {name} | {n} | {self.errors} | {rps:.0f} | {self.pct(50):.1f} | {self.pct(99):.1f} |"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Process:

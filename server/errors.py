@@ -67,6 +67,13 @@ class LimitExceeded(TorchcanvasError):
     code = "limit_exceeded"
 
 
+class TooLarge(TorchcanvasError):
+    """A body or upload is over its byte limit; answered before it is parsed or stored."""
+
+    status = 413
+    code = "too_large"
+
+
 class Busy(TorchcanvasError):
     """Every worker is busy and the job queue is full; `headers` carries Retry-After (seconds)."""
 

@@ -17,7 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load, save
 
 from server.analysis import analyze
-from server.errors import Conflict, InvalidDesign, LimitExceeded, NotFound, TorchcanvasError
+from server.errors import Conflict, InvalidDesign, NotFound, TooLarge, TorchcanvasError
 from server.export.weights import WeightsFormat
 from server.graph import GraphIn
 from server.ops.make import instantiate
@@ -35,11 +35,6 @@ class BadWeights(TorchcanvasError):
 
     status = 422
     code = "invalid_weights"
-
-
-class TooLarge(LimitExceeded):
-    status = 413
-    code = "too_large"
 
 
 def too_large(limit: int) -> TooLarge:

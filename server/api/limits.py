@@ -24,7 +24,7 @@ import numpy as np
 from starlette.middleware.cors import CORSMiddleware
 
 from server.api.errors import error_response
-from server.errors import TorchcanvasError
+from server.errors import TooLarge, TorchcanvasError
 from server.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -60,11 +60,6 @@ _HUGE_EXPONENT = re.compile(rb"[eE]\+?0*[3-9][0-9]{2,}|[eE]\+?0*[1-9][0-9]{3,}")
 _OPEN = np.zeros(256, dtype=np.int8)
 _OPEN[[ord("["), ord("{")]] = 1
 _OPEN[[ord("]"), ord("}")]] = -1
-
-
-class BodyTooLarge(TorchcanvasError):
-    status = 413
-    code = "too_large"
 
 
 class BadJson(TorchcanvasError):
@@ -162,7 +157,7 @@ class LimitsMiddleware:
         upload = not is_json and scope["method"] == "PUT" and UPLOAD_PATH.fullmatch(scope["path"]) is not None
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
         setting = "TORCHCANVAS_MAX_UPLOAD_BYTES" if upload else "TORCHCANVAS_MAX_BODY_BYTES"
-        too_large = BodyTooLarge(f"the request body is over this server's limit of {limit} bytes ({setting})")
+        too_large = TooLarge(f"the request body is over this server's limit of {limit} bytes ({setting})")
         declared = _header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             raise too_large
@@ -176,7 +171,7 @@ class LimitsMiddleware:
         return _replay(body, receive)
 
 
-def _counting(receive: Receive, limit: int, error: BodyTooLarge, guard: _Guard) -> Receive:
+def _counting(receive: Receive, limit: int, error: TooLarge, guard: _Guard) -> Receive:
     """Counts body bytes; past the limit the app sees a disconnect and the guard holds the 413."""
     seen = 0
 

@@ -91,9 +91,11 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page at our server; afterwards: a screenshot, and no request may have left the server."""
+@contextmanager
+def open_page(browser: Any, server_url: str, name: str, expected_errors: tuple[str, ...] = ()) -> Iterator[Any]:
+    """A fresh page at our server; afterwards: a screenshot, no request may have left the server,
+    and the page may have logged no error but one of each `expected_errors` (Chromium logs every
+    4xx answer to the console, so a test that expects a refusal names it)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     pg = context.new_page()
     requested: list[str] = []
@@ -106,8 +108,17 @@ def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Itera
     pg.locator("body[data-painted][data-fitted]").wait_for()
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     context.close()
     outside = [u for u in requested if not u.startswith((server_url, "data:", "blob:"))]
     assert not outside, f"the page requested outside our server: {outside}"
-    assert not errors, f"errors in the page: {errors}"
+    for expected in expected_errors:
+        seen = [e for e in errors if expected in e]
+        assert len(seen) == 1, f"expected one page error with {expected!r}, saw {seen}"
+    assert len(errors) == len(expected_errors), f"errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    with open_page(browser, server_url, request.node.name) as pg:
+        yield pg

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 from safetensors.numpy import load as load_safetensors
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, open_page
 from tests.browser.test_canvas import new_design, open_template, refitted
 
 pytestmark = pytest.mark.browser
@@ -42,24 +42,8 @@ REFUSAL_LOG = "the server responded with a status of 422"
 @pytest.fixture
 def refused_page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """conftest's `page`, for a test that expects the server to refuse something (422) once."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    requested: list[str] = []
-    errors: list[str] = []
-    pg.on("request", lambda r: requested.append(r.url))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.set_default_timeout(10_000)
-    pg.goto(server_url + "/")
-    pg.locator("body[data-painted][data-fitted]").wait_for()
-    yield pg
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
-    assert all(u.startswith((server_url, "data:", "blob:")) for u in requested), requested
-    refusals = [e for e in errors if REFUSAL_LOG in e]
-    assert len(refusals) == 1, f"expected one refusal, saw {refusals}"
-    assert len(errors) == 1, f"errors in the page: {errors}"
+    with open_page(browser, server_url, request.node.name, (REFUSAL_LOG,)) as pg:
+        yield pg
 
 
 def call(url: str, body: Any = None) -> bytes:
