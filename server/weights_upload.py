@@ -8,6 +8,7 @@ the design before anything is stored, and a mismatch answers the full list of wh
 from __future__ import annotations
 
 import io
+import json
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +45,21 @@ def too_large(limit: int) -> TooLarge:
 
 @dataclass(frozen=True)
 class Expected:
+    """What a state_dict entry must be: its shape and its dtype's name (`float32`, `int64`, ...)."""
+
     shape: tuple[int, ...]
-    dtype: torch.dtype
+    dtype: str
+
+    @property
+    def floating(self) -> bool:
+        return self.dtype in FLOAT_DTYPES
+
+    def to_json(self) -> list[Any]:
+        return [list(self.shape), self.dtype]
+
+
+FLOAT_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16", "F64", "F32", "F16", "BF16"})
+_DTYPES = {str(t).removeprefix("torch."): t for t in (torch.float32, torch.float16, torch.bfloat16, torch.int64)}
 
 
 def expected_state(graph: GraphIn) -> dict[str, Expected]:
@@ -58,8 +72,11 @@ def expected_state(graph: GraphIn) -> dict[str, Expected]:
         spec = REGISTRY[result.op]
         if spec.kind != "module" or result.facts is None:
             continue
-        for name, t in instantiate(spec, result.facts.args, "meta").state_dict().items():
-            out[f"{node_id}.{name}"] = Expected(tuple(t.shape), t.dtype)
+        layer = instantiate(spec, result.facts.args, "meta")
+        if result.facts.layer_dtype:
+            layer = layer.to(_DTYPES[result.facts.layer_dtype])
+        for name, t in layer.state_dict().items():
+            out[f"{node_id}.{name}"] = Expected(tuple(t.shape), str(t.dtype).removeprefix("torch."))
     return out
 
 
@@ -70,10 +87,9 @@ def _tensor_dict(obj: Any) -> dict[str, torch.Tensor] | None:
     return None
 
 
-def parse(data: bytes, fmt: WeightsFormat, limit: int) -> dict[str, torch.Tensor]:
-    """Tensors by name from a safetensors or weights-only .pt file; no code runs while reading."""
-    if len(data) > limit:
-        raise too_large(limit)
+def parse(data: bytes, fmt: WeightsFormat) -> dict[str, torch.Tensor]:
+    """Tensors by name from a safetensors or weights-only .pt file; no code runs while reading.
+    Only ever called in a worker process: the web process makes no tensor of a stranger's file."""
     try:
         if fmt is WeightsFormat.safetensors:
             return load(data)
@@ -89,41 +105,71 @@ def parse(data: bytes, fmt: WeightsFormat, limit: int) -> dict[str, torch.Tensor
     return found
 
 
-def mismatches(state: dict[str, torch.Tensor], expected: dict[str, Expected]) -> list[dict[str, Any]]:
+def header(data: bytes) -> dict[str, Expected]:
+    """Names, shapes and dtypes of a safetensors file from its JSON header alone (no tensor made)."""
+    size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+    try:
+        if not 2 <= size <= len(data) - 8:
+            raise ValueError("header length out of range")
+        entries = json.loads(data[8:8 + size])
+        return {name: Expected(tuple(int(d) for d in e["shape"]), str(e["dtype"]))
+                for name, e in entries.items() if name != "__metadata__"}
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise BadWeights(f"the stored weights are not a readable safetensors file ({e})") from e
+
+
+def mismatches(found: dict[str, Expected], expected: dict[str, Expected]) -> list[dict[str, Any]]:
     """Every tensor that is missing, unexpected, of another shape, or of another kind of dtype."""
     out: list[dict[str, Any]] = []
     for name, want in expected.items():
-        got = state.get(name)
+        got = found.get(name)
         if got is None:
             out.append({"name": name, "problem": "missing", "expected": list(want.shape)})
-        elif tuple(got.shape) != want.shape:
-            out.append({"name": name, "problem": "shape", "expected": list(want.shape),
-                        "got": list(got.shape)})
-        elif got.dtype.is_floating_point != want.dtype.is_floating_point:
-            out.append({"name": name, "problem": "dtype", "expected": str(want.dtype), "got": str(got.dtype)})
-    out += [{"name": name[:200], "problem": "unexpected", "got": list(state[name].shape)}
-            for name in state if name not in expected]
+        elif got.shape != want.shape:
+            out.append({"name": name, "problem": "shape", "expected": list(want.shape), "got": list(got.shape)})
+        elif got.floating != want.floating:
+            out.append({"name": name, "problem": "dtype", "expected": want.dtype, "got": got.dtype})
+    out += [{"name": name[:200], "problem": "unexpected", "got": list(found[name].shape)}
+            for name in found if name not in expected]
     return out
 
 
-def upload_weights(settings: Settings, design_id: str, data: bytes, fmt: WeightsFormat) -> dict[str, Any]:
-    """Checks the file against the design's head version and stores it, or stores nothing."""
-    state = parse(data, fmt, settings.max_upload_bytes)
-    record, graph = get_design(settings, design_id)
-    expected = expected_state(GraphIn.model_validate(graph))
-    problems = mismatches(state, expected)
+def _described(state: dict[str, torch.Tensor]) -> dict[str, Expected]:
+    return {k: Expected(tuple(t.shape), str(t.dtype).removeprefix("torch.")) for k, t in state.items()}
+
+
+def fit_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Worker job: read an uploaded file, check it against the design, answer it as safetensors
+    in the design's dtypes; raises BadWeights listing every tensor that does not fit."""
+    expected = {k: Expected(tuple(shape), dtype) for k, (shape, dtype) in payload["expected"].items()}
+    state = parse(payload["data"], WeightsFormat(payload["format"]))
+    problems = mismatches(_described(state), expected)
     if problems:
         first = problems[0]
         raise BadWeights(
-            f"{len(problems)} tensor(s) do not fit design version {record.version} (first: "
+            f"{len(problems)} tensor(s) do not fit design version {payload['version']} (first: "
             f"{first['name']} is {first['problem']}); nothing was applied: export the design's weights "
             "for the expected names",
             details=problems[:200],
         )
-    fitted = {k: state[k].to(expected[k].dtype).contiguous() for k in expected}
-    put_weights(settings, design_id, record.version, save(fitted), len(fitted))
-    return {"id": design_id, "version": record.version, "tensors": len(fitted),
-            "params": sum(t.numel() for t in fitted.values())}
+    fitted = {k: state[k].to(_DTYPES[want.dtype]).contiguous() for k, want in expected.items()}
+    return {"data": save(fitted), "tensors": len(fitted), "params": sum(t.numel() for t in fitted.values())}
+
+
+def upload_plan(settings: Settings, design_id: str, data: bytes, fmt: WeightsFormat) -> dict[str, Any]:
+    """The worker job's payload for an upload: the file and what the design's head version expects."""
+    if len(data) > settings.max_upload_bytes:
+        raise too_large(settings.max_upload_bytes)
+    record, graph = get_design(settings, design_id)
+    expected = expected_state(GraphIn.model_validate(graph))
+    return {"data": data, "format": fmt.value, "version": record.version,
+            "expected": {k: e.to_json() for k, e in expected.items()}}
+
+
+def store_upload(settings: Settings, design_id: str, version: int, fitted: dict[str, Any]) -> dict[str, Any]:
+    """Keeps what the worker fitted, against the version it was checked with (409 if it moved on)."""
+    put_weights(settings, design_id, version, fitted["data"], fitted["tensors"])
+    return {"id": design_id, "version": version, "tensors": fitted["tensors"], "params": fitted["params"]}
 
 
 def load_state(design_id: str, settings: Settings | None = None) -> dict[str, torch.Tensor] | None:
@@ -141,7 +187,7 @@ def load_state(design_id: str, settings: Settings | None = None) -> dict[str, to
     version, data = stored
     record, graph = get_design(settings, design_id)
     state = load(data)
-    if record.version != version and mismatches(state, expected_state(GraphIn.model_validate(graph))):
+    if record.version != version and mismatches(_described(state), expected_state(GraphIn.model_validate(graph))):
         raise Conflict(f"design {design_id!r} changed since its weights were uploaded (version {version}, "
                        f"now {record.version}) and they no longer fit: upload weights again")
     return state
@@ -155,7 +201,7 @@ def weights_for(settings: Settings, design_id: str, graph: GraphIn) -> bytes:
     if stored is None:
         raise NotFound(f"design {design_id[:64]!r} has no uploaded weights: upload them first "
                        "(PUT /api/v1/designs/{id}/weights) or leave design_id out")
-    problems = mismatches(load(stored[1]), expected_state(graph))
+    problems = mismatches(header(stored[1]), expected_state(graph))
     if problems:
         raise BadWeights(f"the uploaded weights of design {design_id[:64]!r} do not fit this graph "
                          f"(first: {problems[0]['name']} is {problems[0]['problem']}): save the design "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,10 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings))
+def client(settings: Settings) -> Iterator[TestClient]:
+    """Started and stopped with its lifespan: uploads are read in a worker process, which stops with it."""
+    with TestClient(create_app(settings)) as c:
+        yield c
 
 
 def plain_mlp(seed: int) -> nn.Module:

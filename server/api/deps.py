@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from server.errors import TorchcanvasError
 from server.settings import Settings
+from server.workers import WorkerPool
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -17,6 +18,15 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_pool(request: Request) -> WorkerPool:
+    pool: WorkerPool = request.app.state.pool
+    return pool
+
+
+# The worker processes: every route that makes real tensors hands its job to them.
+PoolDep = Annotated[WorkerPool, Depends(get_pool)]
 
 
 class Unauthorized(TorchcanvasError):

@@ -10,13 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from server import storage
-from server.api.deps import SettingsDep, WriteAccess
+from server.api.deps import PoolDep, SettingsDep, WriteAccess
 from server.errors import NotFound
 from server.export.weights import WeightsFormat
 from server.graph import GraphIn
 from server.storage.saving import save_new, save_next
 from server.storage.weights import delete_weights, get_weights
-from server.weights_upload import too_large, upload_weights
+from server.weights_upload import store_upload, too_large, upload_plan
 
 router = APIRouter(prefix="/api/v1/designs", tags=["designs"])
 
@@ -142,11 +142,14 @@ async def _body(request: Request, limit: int) -> bytes:
 
 @router.put("/{design_id}/weights", dependencies=[WriteAccess])
 async def upload_design_weights(
-    design_id: str, request: Request, settings: SettingsDep, format: WeightsFormat = WeightsFormat.safetensors
+    design_id: str, request: Request, settings: SettingsDep, pool: PoolDep,
+    format: WeightsFormat = WeightsFormat.safetensors,
 ) -> WeightsOut:
     """The body is the file itself (safetensors, or a .pt state_dict with `?format=pt`)."""
     data = await _body(request, settings.max_upload_bytes)
-    return WeightsOut(**await run_in_threadpool(upload_weights, settings, design_id, data, format))
+    plan = await run_in_threadpool(upload_plan, settings, design_id, data, format)
+    fitted = await pool.run("weights_fit", plan)  # the file is read in a worker: no tensor here
+    return WeightsOut(**await run_in_threadpool(store_upload, settings, design_id, plan["version"], fitted))
 
 
 @router.get("/{design_id}/weights", response_class=Response)

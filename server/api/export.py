@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from server.api.deps import SettingsDep
-from server.export.onnx import onnx_bytes
+from server.analysis import analyze
+from server.api.deps import PoolDep, SettingsDep
 from server.export.python_code import class_name, python_module
-from server.export.weights import WeightsFormat, weights_file
+from server.export.weights import WeightsFormat, check_size
 from server.graph import GraphIn
+from server.workers import WorkerPool
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
 
@@ -39,14 +41,21 @@ async def export_python(body: ExportIn) -> Response:
     return _download(code, body.graph, ".py", "text/x-python; charset=utf-8")
 
 
+async def _in_worker(pool: WorkerPool, job: str, body: ExportIn, limit: int, **extra: Any) -> bytes:
+    """The size limit on the analysis first (meta tensors, nothing allocated), then the job."""
+    await run_in_threadpool(lambda: check_size(analyze(body.graph), limit))
+    data: bytes = await pool.run(job, {"graph": body.graph.model_dump(mode="json"), "limit": limit, **extra})
+    return data
+
+
 @router.post("/weights", response_class=Response)
-async def export_weights(body: WeightsExportIn, settings: SettingsDep) -> Response:
-    limit = settings.max_export_bytes
-    data = await run_in_threadpool(weights_file, body.graph, body.format, body.seed, limit)
+async def export_weights(body: WeightsExportIn, settings: SettingsDep, pool: PoolDep) -> Response:
+    data = await _in_worker(pool, "export_weights", body, settings.max_export_bytes, format=body.format.value,
+                            seed=body.seed)
     return _download(data, body.graph, f".{body.format.value}", "application/octet-stream")
 
 
 @router.post("/onnx", response_class=Response)
-async def export_onnx(body: ExportIn, settings: SettingsDep) -> Response:
-    data = await run_in_threadpool(onnx_bytes, body.graph, settings.max_export_bytes)
+async def export_onnx(body: ExportIn, settings: SettingsDep, pool: PoolDep) -> Response:
+    data = await _in_worker(pool, "export_onnx", body, settings.max_export_bytes)
     return _download(data, body.graph, ".onnx", "application/octet-stream")

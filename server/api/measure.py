@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from server import budget
-from server.api.deps import SettingsDep
+from server.api.deps import PoolDep, SettingsDep
 from server.errors import LimitExceeded
 from server.graph import GraphIn
 from server.weights_upload import weights_for
@@ -23,12 +23,6 @@ from server.workers import WorkerPool
 router = APIRouter(prefix="/api/v1", tags=["measure"])
 
 
-def get_pool(request: Request) -> WorkerPool:
-    pool: WorkerPool = request.app.state.pool
-    return pool
-
-
-PoolDep = Annotated[WorkerPool, Depends(get_pool)]
 NodeId = Annotated[str, Field(min_length=1, max_length=64)]
 Seed = Annotated[int | None, Field(ge=0, le=2**63 - 1)]
 

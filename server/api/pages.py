@@ -21,7 +21,6 @@ from server.api.deps import SettingsDep
 from server.settings import Settings
 
 
-
 @lru_cache(maxsize=4)
 def templates(directory: Path) -> Jinja2Templates:
     return Jinja2Templates(directory=directory)

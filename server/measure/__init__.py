@@ -1,4 +1,5 @@
-"""Jobs that run a real network, only ever inside worker processes (`server.workers`).
+"""Jobs that make real tensors (measuring, exporting weights and ONNX, reading uploaded weights),
+only ever inside worker processes (`server.workers`).
 
 `JOBS` is the fixed table the workers answer from; the API names a job from this table, never
 from anything a user sends.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from server import weights_upload
+from server.export import jobs as export_jobs
 from server.measure import activations, gradients, profile, stats
 from server.measure.network import guarded
 
@@ -21,5 +24,8 @@ JOBS: dict[str, Callable[[dict[str, Any]], Any]] = {
         "gradients": gradients.run,
         "activations": activations.run,
         "activations_image": activations.image,
+        "export_weights": export_jobs.weights_job,
+        "export_onnx": export_jobs.onnx_job,
+        "weights_fit": weights_upload.fit_job,
     }.items()
 }
