@@ -234,20 +234,15 @@ def main() -> None:
     rows: list[str] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as data:
-        server = ours(free_port(), data)
-        try:
-            warm(server.url + "/api/v1/analyze", body)
-            rows.append(asyncio.run(clients(server.url + "/api/v1/analyze", body, 16, args.requests, args.seconds))
-                        .row("Torchcanvas `POST /api/v1/analyze`, 16 clients"))
-        finally:
-            server.close()
-        server = naive(free_port(), data)
-        try:
-            warm(server.url + "/api/v1/analyze", body, 3)
-            rows.append(asyncio.run(clients(server.url + "/api/v1/analyze", body, 16, args.requests, args.seconds))
-                        .row("naive FastAPI `def` handler (real weights + forward), 16 clients"))
-        finally:
-            server.close()
+        for start, warm_n, name in ((ours, 20, "Torchcanvas `POST /api/v1/analyze`, 16 clients"),
+                                    (naive, 3, "naive FastAPI `def` handler (real weights + forward), 16 clients")):
+            server = start(free_port(), data)
+            try:
+                warm(server.url + "/api/v1/analyze", body, warm_n)
+                stats = asyncio.run(clients(server.url + "/api/v1/analyze", body, 16, args.requests, args.seconds))
+                rows.append(stats.row(name))
+            finally:
+                server.close()
         server = ours(free_port(), data)
         try:
             if "/api/v1/profile" not in httpx.get(server.url + "/openapi.json").json()["paths"]:
