@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from server import cli_transfer
 from server.graph import GraphIn
+from server.settings import Settings, get_settings
 
 
 def load_design(path: str) -> GraphIn:
@@ -29,8 +32,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.api.app import create_app
 
     warm_up()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(serve_settings(args.host)), host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def serve_settings(host: str) -> Settings:
+    """A server bound to loopback answers to loopback names only, unless TORCHCANVAS_ALLOWED_HOSTS
+    says otherwise: a web page cannot then reach it by rebinding its own name to 127.0.0.1."""
+    settings = get_settings()
+    if host in LOOPBACK and "TORCHCANVAS_ALLOWED_HOSTS" not in os.environ:
+        settings = replace(settings, allowed_hosts="127.0.0.1,localhost,[::1]")
+    return settings
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -13,6 +13,9 @@ class Settings:
     """Every knob of the server. Field names map to `TORCHCANVAS_<NAME>` variables."""
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
+    # Host names the server answers to (comma-separated; empty or * for any). `python -m server`
+    # bound to a loopback address fills in the loopback names when this is unset.
+    allowed_hosts: str = ""
     max_nodes: int = 5000
     max_inputs_per_node: int = 64
     # Request limits checked before parsing (server/api/limits.py): a JSON body's bytes, nesting

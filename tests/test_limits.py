@@ -261,3 +261,34 @@ def test_no_token_set_means_writes_are_open(client: TestClient) -> None:
 def test_readme_states_each_limit_with_its_true_default(name: str) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"| `TORCHCANVAS_{name.upper()}` | {getattr(Settings(), name)} |" in readme
+
+
+@pytest.mark.parametrize("host,status", [
+    ("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200), ("LOCALHOST", 200),
+    ("evil.example", 400), ("evil.example:8000", 400), ("127.0.0.1.evil.example", 400), ("", 400),
+])
+def test_only_listed_hosts_are_answered(tmp_path: Path, host: str, status: int) -> None:
+    """DNS rebinding: a page of another site that points its name at 127.0.0.1 still sends its name."""
+    settings = Settings(data_dir=tmp_path, allowed_hosts="127.0.0.1,localhost,[::1]")
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/api/v1/health", headers={"host": host})
+    assert r.status_code == status, r.text
+    if status == 400:
+        assert r.json()["error"]["code"] == "wrong_host"
+        assert "TORCHCANVAS_ALLOWED_HOSTS" in r.json()["error"]["message"]
+
+
+def test_a_loopback_server_answers_loopback_names_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.cli import serve_settings
+    from server.settings import get_settings
+
+    monkeypatch.delenv("TORCHCANVAS_ALLOWED_HOSTS", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert serve_settings("127.0.0.1").allowed_hosts == "127.0.0.1,localhost,[::1]"
+        assert serve_settings("0.0.0.0").allowed_hosts == ""  # in a container the port mapping is the boundary
+        monkeypatch.setenv("TORCHCANVAS_ALLOWED_HOSTS", "*")
+        get_settings.cache_clear()
+        assert serve_settings("127.0.0.1").allowed_hosts == "*"  # the variable wins
+    finally:
+        get_settings.cache_clear()

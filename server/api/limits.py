@@ -11,7 +11,8 @@ the whole body was read and parsed, so the costs that come before that are bound
   before `json.loads` sees it (deep nesting costs recursion, a 5000-digit int costs quadratic time);
 - headers: a Content-Security-Policy without external origins, no framing, no sniffing and no
   referrer on every response, pages and API alike;
-- CORS stays closed (no Access-Control-* headers) unless `cors_origins` lists origins.
+- CORS stays closed (no Access-Control-* headers) unless `cors_origins` lists origins;
+- hosts: with `allowed_hosts` set, a request naming another host answers 400 (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -116,6 +117,29 @@ def check_json_shape(body: bytes, settings: Settings) -> None:
                       f"{settings.max_number_digits} (TORCHCANVAS_MAX_NUMBER_DIGITS)")
 
 
+class WrongHost(TorchcanvasError):
+    status = 400
+    code = "wrong_host"
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str] | None:
+    """The host names this server answers to, or None for any (`*` or empty)."""
+    names = {h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()}
+    return None if not names or "*" in names else frozenset(names)
+
+
+def check_host(scope: Scope, allowed: frozenset[str] | None) -> None:
+    """Refuses a Host header outside the list: a page of another site that rebinds its own name to
+    127.0.0.1 (DNS rebinding) still sends its own name, so it cannot reach a local server."""
+    if allowed is None:
+        return
+    host = (_header(scope, b"host") or "").strip().lower()
+    name = host[1:].partition("]")[0] if host.startswith("[") else host.rpartition(":")[0] or host
+    if name.strip("[]") not in {a.strip("[]") for a in allowed}:
+        raise WrongHost(f"this server answers to {', '.join(sorted(allowed))} only, not {host[:100]!r} "
+                        "(TORCHCANVAS_ALLOWED_HOSTS)")
+
+
 class _Guard:
     """What the counting channel saw: an over-limit body turns whatever the app answers into a 413."""
 
@@ -130,6 +154,7 @@ class LimitsMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.hosts = allowed_hosts(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,6 +163,7 @@ class LimitsMiddleware:
         guard = _Guard()
         send = _guarded_send(send, guard)
         try:
+            check_host(scope, self.hosts)
             if scope["method"] in BODY_METHODS:
                 receive = await self._checked_body(scope, receive, guard)
             await self.app(scope, receive, send)
