@@ -15,22 +15,16 @@ def linear(args: dict[str, Any], ins: Shapes, outs: Shapes) -> int:
     return 2 * prod(outs[0]) * int(args["in_features"])
 
 
-def conv_nd(nd: int) -> Any:
-    def count(args: dict[str, Any], ins: Shapes, outs: Shapes) -> int:
-        k = args["kernel_size"]
-        window = prod(k) if isinstance(k, tuple | list) else k**nd
-        return 2 * prod(outs[0]) * (int(args["in_channels"]) // int(args["groups"])) * window
-
-    return count
-
-
-def conv_transpose_nd(nd: int) -> Any:
-    """Every input element scatters a kernel into out_channels/groups output channels."""
+def conv_nd(nd: int, transposed: bool = False) -> Any:
+    """Each output element sums (in_channels / groups) x window products; a transposed convolution
+    is the same arithmetic the other way round: each input element scatters a window into
+    out_channels / groups output channels."""
 
     def count(args: dict[str, Any], ins: Shapes, outs: Shapes) -> int:
         k = args["kernel_size"]
         window = prod(k) if isinstance(k, tuple | list) else k**nd
-        return 2 * prod(ins[0]) * (int(args["out_channels"]) // int(args["groups"])) * window
+        elements, channels = (ins[0], "out_channels") if transposed else (outs[0], "in_channels")
+        return 2 * prod(elements) * (int(args[channels]) // int(args["groups"])) * window
 
     return count
 

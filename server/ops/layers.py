@@ -61,7 +61,7 @@ for cls, nd in ((nn.Conv1d, 1), (nn.Conv2d, 2), (nn.Conv3d, 3)):
 for cls, nd in ((nn.ConvTranspose1d, 1), (nn.ConvTranspose2d, 2)):
     module_op(cls, C.convolution, f"{nd}-D transposed convolution (learned upsampling)",
               inferred={"in_channels": dim_at(-(nd + 1), "input channels")},
-              check=ranks(cls.__name__, nd + 1, nd + 2), flops=flops.conv_transpose_nd(nd))
+              check=ranks(cls.__name__, nd + 1, nd + 2), flops=flops.conv_nd(nd, transposed=True))
 
 # Pooling
 for cls, nd, what in ((nn.MaxPool1d, 1, "max"), (nn.MaxPool2d, 2, "max"), (nn.AvgPool1d, 1, "average"),
